@@ -1,0 +1,327 @@
+//! Floating fields (§2.1): tag + length + data, tag and length 1 byte each below version 20 and 2 bytes each
+//! from version 20 on. This file holds the reading and writing shared by every generated message.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::constants::MessageType;
+use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
+use crate::frame::HEADER_LEN;
+use crate::named::{self, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE, NamedArray, NamedVariable};
+use crate::raw::{RawBytes, RawField};
+use crate::secret::Secret;
+use crate::string::CtiString;
+use crate::version::FloatWidth;
+use crate::wire::{FixedWire, Reader};
+
+/// A value that can be the data of a floating field.
+pub trait FloatValue: Sized {
+    /// Decodes the data of one field with tag `tag`.
+    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind>;
+    /// Length of the encoded data.
+    fn data_len(&self) -> usize;
+    /// Checks the value against the field's documented maximum (strings: the maximum includes the NUL).
+    fn check(&self, _max: usize) -> Result<(), EncodeErrorKind> {
+        Ok(())
+    }
+    /// Appends the data.
+    fn put_data(&self, buf: &mut BytesMut);
+}
+
+impl<T: FixedWire> FloatValue for T {
+    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        T::from_be_slice(&data).ok_or(DecodeErrorKind::FieldLength { tag, expected: T::SIZE, actual: data.len() })
+    }
+    fn data_len(&self) -> usize {
+        T::SIZE
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        self.put(buf);
+    }
+}
+
+fn too_long(len: usize, max: usize) -> Result<(), EncodeErrorKind> {
+    if len > max { Err(EncodeErrorKind::ValueTooLong { len, max }) } else { Ok(()) }
+}
+
+impl FloatValue for CtiString {
+    fn decode_data(_tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        Ok(CtiString::from_wire(data))
+    }
+    fn data_len(&self) -> usize {
+        self.wire_len()
+    }
+    fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        too_long(self.wire_len(), max)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        buf.put_slice(self.as_bytes());
+        buf.put_u8(0);
+    }
+}
+
+impl FloatValue for RawBytes {
+    fn decode_data(_tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        Ok(RawBytes(data))
+    }
+    fn data_len(&self) -> usize {
+        self.len()
+    }
+    fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        too_long(self.len(), max)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        buf.put_slice(self.as_bytes());
+    }
+}
+
+impl FloatValue for Secret {
+    fn decode_data(_tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        Ok(Secret::new(data))
+    }
+    fn data_len(&self) -> usize {
+        self.len()
+    }
+    fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        too_long(self.len(), max)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        buf.put_slice(self.expose());
+    }
+}
+
+impl FloatValue for NamedVariable {
+    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        let (name, value) = named::split_name_value(&data).ok_or(DecodeErrorKind::NamedValue { tag })?;
+        Ok(NamedVariable { name, value })
+    }
+    fn data_len(&self) -> usize {
+        self.name.wire_len() + self.value.wire_len()
+    }
+    fn check(&self, _max: usize) -> Result<(), EncodeErrorKind> {
+        too_long(self.name.wire_len(), MAX_VARIABLE_NAME)?;
+        too_long(self.value.wire_len(), MAX_VARIABLE_VALUE)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        named::put_name_value(&self.name, &self.value, buf);
+    }
+}
+
+impl FloatValue for NamedArray {
+    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        let (&index, _) = data.split_first().ok_or(DecodeErrorKind::NamedValue { tag })?;
+        let (name, value) =
+            named::split_name_value(&data.slice(1..)).ok_or(DecodeErrorKind::NamedValue { tag })?;
+        Ok(NamedArray { index, name, value })
+    }
+    fn data_len(&self) -> usize {
+        1 + self.name.wire_len() + self.value.wire_len()
+    }
+    fn check(&self, _max: usize) -> Result<(), EncodeErrorKind> {
+        too_long(self.name.wire_len(), MAX_VARIABLE_NAME)?;
+        too_long(self.value.wire_len(), MAX_VARIABLE_VALUE)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        buf.put_u8(self.index);
+        named::put_name_value(&self.name, &self.value, buf);
+    }
+}
+
+/// One floating field as read: tag, data, and the body offset of its header.
+#[derive(Debug)]
+pub(crate) struct Field {
+    pub tag: u16,
+    pub data: Bytes,
+    pub offset: usize,
+}
+
+impl Field {
+    pub fn into_raw(self) -> RawField {
+        RawField { tag: self.tag, data: RawBytes(self.data) }
+    }
+}
+
+/// The error for `field` at body offset `offset` of message `mt`.
+pub(crate) fn error(mt: MessageType, field: &'static str, body_offset: usize, kind: DecodeErrorKind) -> DecodeError {
+    DecodeError { message_type: mt, field, offset: body_offset + HEADER_LEN, kind }
+}
+
+/// Reads a fixed-part field.
+#[inline]
+pub(crate) fn fixed<T: FixedWire>(r: &mut Reader<'_>, mt: MessageType, field: &'static str) -> Result<T, DecodeError> {
+    let at = r.position();
+    r.read::<T>()
+        .ok_or_else(|| error(mt, field, at, DecodeErrorKind::Truncated { needed: T::SIZE, available: r.remaining() }))
+}
+
+/// Reads the next floating field header and its data.
+#[inline]
+pub(crate) fn next(r: &mut Reader<'_>, width: FloatWidth, mt: MessageType) -> Result<Field, DecodeError> {
+    let offset = r.position();
+    let left = r.remaining();
+    let header = |needed| error(mt, "floating field header", offset, DecodeErrorKind::Truncated { needed, available: left });
+    let (tag, len) = match width {
+        FloatWidth::Narrow => match r.take(2) {
+            Some(&[t, l]) => (u16::from(t), usize::from(l)),
+            _ => return Err(header(2)),
+        },
+        FloatWidth::Wide => match r.take(4) {
+            Some(&[t0, t1, l0, l1]) => (u16::from_be_bytes([t0, t1]), usize::from(u16::from_be_bytes([l0, l1]))),
+            _ => return Err(header(4)),
+        },
+    };
+    let available = r.remaining();
+    let data = r.take_bytes(len).ok_or_else(|| {
+        error(mt, "floating field data", offset, DecodeErrorKind::Truncated { needed: len, available })
+    })?;
+    Ok(Field { tag, data, offset })
+}
+
+/// Decodes the data of `f` as a `V`.
+#[inline]
+pub(crate) fn value<V: FloatValue>(f: Field, mt: MessageType, field: &'static str) -> Result<V, DecodeError> {
+    let (tag, offset) = (f.tag, f.offset);
+    V::decode_data(tag, f.data).map_err(|k| error(mt, field, offset, k))
+}
+
+/// Stores a single (at most once) floating field; a repeated occurrence is kept as an unknown field.
+#[inline]
+pub(crate) fn single<V: FloatValue>(
+    slot: &mut Option<V>,
+    f: Field,
+    mt: MessageType,
+    field: &'static str,
+    unknown: &mut Vec<RawField>,
+) -> Result<(), DecodeError> {
+    if slot.is_some() {
+        unknown.push(f.into_raw());
+    } else {
+        *slot = Some(value(f, mt, field)?);
+    }
+    Ok(())
+}
+
+/// The tuple element a non-first member belongs to: the last one, or a new one if there is none.
+pub(crate) fn tuple_slot<T: Default>(list: &mut Vec<T>) -> &mut T {
+    if list.is_empty() {
+        list.push(T::default());
+    }
+    list.last_mut().unwrap_or_else(|| unreachable!("an element was just pushed"))
+}
+
+/// Writes a fixed-part count of a list.
+#[inline]
+pub(crate) fn count<T: FixedWire + TryFrom<usize>>(
+    len: usize,
+    buf: &mut BytesMut,
+    mt: MessageType,
+    field: &'static str,
+) -> Result<(), EncodeError> {
+    let n = T::try_from(len).map_err(|_| EncodeError {
+        message_type: mt,
+        field,
+        kind: EncodeErrorKind::TooManyItems { count: len, max: (1usize << (8 * T::SIZE)) - 1 },
+    })?;
+    n.put(buf);
+    Ok(())
+}
+
+/// Writes floating fields at one width.
+pub(crate) struct Writer<'a> {
+    buf: &'a mut BytesMut,
+    width: FloatWidth,
+    mt: MessageType,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(buf: &'a mut BytesMut, width: FloatWidth, mt: MessageType) -> Self {
+        Writer { buf, width, mt }
+    }
+
+    fn header(&mut self, tag: u16, len: usize, field: &'static str) -> Result<bool, EncodeError> {
+        let max = self.width.max_value();
+        if usize::from(tag) > max {
+            // Tags above 255 do not exist before version 20: the field is not part of this version.
+            return Ok(false);
+        }
+        if len > max {
+            return Err(EncodeError { message_type: self.mt, field, kind: EncodeErrorKind::ValueTooLong { len, max } });
+        }
+        match self.width {
+            FloatWidth::Narrow => {
+                // Both fit in a byte: checked against max_value above.
+                self.buf.put_u8(u8::try_from(tag).unwrap_or(u8::MAX));
+                self.buf.put_u8(u8::try_from(len).unwrap_or(u8::MAX));
+            }
+            FloatWidth::Wide => {
+                self.buf.put_u16(tag);
+                self.buf.put_u16(u16::try_from(len).unwrap_or(u16::MAX));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Writes one field after checking it against `max`.
+    #[inline]
+    pub fn field<V: FloatValue>(&mut self, tag: u16, v: &V, max: usize, field: &'static str) -> Result<(), EncodeError> {
+        v.check(max).map_err(|kind| EncodeError { message_type: self.mt, field, kind })?;
+        if self.header(tag, v.data_len(), field)? {
+            v.put_data(self.buf);
+        }
+        Ok(())
+    }
+
+    /// Writes an unknown field back unchanged.
+    pub fn raw(&mut self, f: &RawField) -> Result<(), EncodeError> {
+        if self.header(f.tag, f.data.len(), "unknown_fields")? {
+            self.buf.put_slice(f.data.as_bytes());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(bytes: &'static [u8], width: FloatWidth) -> Vec<(u16, Vec<u8>)> {
+        let b = Bytes::from_static(bytes);
+        let mut r = Reader::new(&b);
+        let mut out = Vec::new();
+        while r.remaining() > 0 {
+            match next(&mut r, width, MessageType(0)) {
+                Ok(f) => out.push((f.tag, f.data.to_vec())),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn narrow_and_wide_headers() {
+        assert_eq!(fields(&[8, 2, b'7', 0, 2, 0], FloatWidth::Narrow), vec![(8, b"7\0".to_vec()), (2, vec![])]);
+        assert_eq!(fields(&[1, 47, 0, 1, 0], FloatWidth::Wide), vec![(303, vec![0])]);
+    }
+
+    #[test]
+    fn truncated_data_names_offset() {
+        let b = Bytes::from_static(&[8, 5, b'a']);
+        let mut r = Reader::new(&b);
+        let e = next(&mut r, FloatWidth::Narrow, MessageType(23)).err();
+        assert_eq!(
+            e.map(|e| (e.offset, e.kind)),
+            Some((8, DecodeErrorKind::Truncated { needed: 5, available: 1 }))
+        );
+    }
+
+    #[test]
+    fn writer_checks_max_and_skips_wide_tags_at_narrow_width() {
+        let mut buf = BytesMut::new();
+        let mut w = Writer::new(&mut buf, FloatWidth::Narrow, MessageType(30));
+        let s = CtiString::from("12345");
+        assert!(w.field(5, &s, 6, "agent_id").is_ok());
+        let err = w.field(5, &s, 5, "agent_id").err().map(|e| e.kind);
+        assert_eq!(err, Some(EncodeErrorKind::ValueTooLong { len: 6, max: 5 }));
+        assert!(w.field(303, &s, 64, "active_terminal").is_ok());
+        assert_eq!(&buf[..], b"\x05\x0612345\0");
+    }
+}
