@@ -128,8 +128,10 @@ fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             }
         }
     }
-    let _ = writeln!(s, "    /// Floating fields this message does not define, kept and written back unchanged.");
-    let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub unknown_fields: Vec<RawField>,");
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "    /// Floating fields this message does not define, kept and written back unchanged.");
+        let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub unknown_fields: Vec<RawField>,");
+    }
     if m.lenient_tail {
         let _ = writeln!(s, "    /// Bytes after the fixed part that are not floating fields (lenient reading), written back unchanged.");
         let _ = writeln!(s, "    #[serde(rename = \"tail_hex\", skip_serializing_if = \"Option::is_none\")]\n    pub tail: Option<RawBytes>,");
@@ -184,6 +186,8 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         let _ = writeln!(s, "        }}");
         let _ = writeln!(s, "        m.{rest}.reserve(r.remaining() / 4);");
         let _ = writeln!(s, "        while let Some(v) = r.read::<u32>() {{\n            m.{rest}.push(v);\n        }}");
+        let _ = writeln!(s, "        Ok(m)\n    }}\n");
+        return;
     }
     let _ = writeln!(s, "        while r.remaining() > 0 {{");
     if m.lenient_tail {
@@ -250,7 +254,10 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     if let Some(rest) = &m.rest_u32 {
         let _ = writeln!(s, "        for v in &self.{rest} {{\n            v.put(buf);\n        }}");
     }
-    let _ = writeln!(s, "        let mut w = Writer::new(buf, width, MT);");
+    if m.rest_u32.is_some() {
+        let _ = writeln!(s, "        let _ = width;\n        Ok(())\n    }}\n");
+    } else {
+        let _ = writeln!(s, "        let mut w = Writer::new(buf, width, MT);");
     for f in &m.floats {
         match f {
             FloatItem::Single { name, tag, kind, .. } => {
@@ -269,11 +276,14 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             }
         }
     }
-    let _ = writeln!(s, "        for u in &self.unknown_fields {{\n            w.raw(u)?;\n        }}");
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "        for u in &self.unknown_fields {{\n            w.raw(u)?;\n        }}");
+    }
     if m.lenient_tail {
         let _ = writeln!(s, "        if let Some(t) = &self.tail {{\n            buf.put_slice(t.as_bytes());\n        }}");
     }
     let _ = writeln!(s, "        Ok(())\n    }}\n");
+    }
 
     // An upper bound of the body length (capacity hint).
     let _ = writeln!(s, "    /// An upper bound of the encoded body length at `version` (a capacity hint).");
@@ -299,7 +309,9 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             }
         }
     }
-    let _ = writeln!(s, "        for u in &self.unknown_fields {{\n            n += h + u.data.len();\n        }}");
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "        for u in &self.unknown_fields {{\n            n += h + u.data.len();\n        }}");
+    }
     if m.lenient_tail {
         let _ = writeln!(s, "        n += self.tail.as_ref().map_or(0, RawBytes::len);");
     }

@@ -83,6 +83,7 @@ pub enum ValueKind {
     String(usize),
     Unspec(usize),
     Secret(usize),
+    SecretString(usize),
     Fixed(FixedTy),
     NamedVar,
     NamedArray,
@@ -94,6 +95,7 @@ impl ValueKind {
             ValueKind::String(_) => "CtiString".into(),
             ValueKind::Unspec(_) => "RawBytes".into(),
             ValueKind::Secret(_) => "Secret".into(),
+            ValueKind::SecretString(_) => "SecretString".into(),
             ValueKind::Fixed(t) => t.rust.clone(),
             ValueKind::NamedVar => "NamedVariable".into(),
             ValueKind::NamedArray => "NamedArray".into(),
@@ -101,7 +103,7 @@ impl ValueKind {
     }
     pub fn max(&self) -> usize {
         match self {
-            ValueKind::String(m) | ValueKind::Unspec(m) | ValueKind::Secret(m) => *m,
+            ValueKind::String(m) | ValueKind::Unspec(m) | ValueKind::Secret(m) | ValueKind::SecretString(m) => *m,
             _ => 0,
         }
     }
@@ -110,6 +112,7 @@ impl ValueKind {
             ValueKind::String(m) => format!("STRING[{m}]"),
             ValueKind::Unspec(m) => format!("UNSPEC[{m}]"),
             ValueKind::Secret(m) => format!("UNSPEC[{m}], redacted"),
+            ValueKind::SecretString(m) => format!("STRING[{m}], redacted"),
             ValueKind::Fixed(t) => t.wire.clone(),
             ValueKind::NamedVar => "NAMEDVAR".into(),
             ValueKind::NamedArray => "NAMEDARRAY".into(),

@@ -164,6 +164,7 @@ impl Ctx<'_> {
             Some("string") => Some((ValueKind::String(max(&mut self.errs)?), 2)),
             Some("unspec") => Some((ValueKind::Unspec(max(&mut self.errs)?), 2)),
             Some("secret") => Some((ValueKind::Secret(max(&mut self.errs)?), 2)),
+            Some("secret_string") => Some((ValueKind::SecretString(max(&mut self.errs)?), 2)),
             Some("namedvar") => Some((ValueKind::NamedVar, 1)),
             Some("namedarray") => Some((ValueKind::NamedArray, 1)),
             Some(t) => Some((ValueKind::Fixed(self.fixed_ty(at, t)?), 1)),

@@ -26,4 +26,8 @@ pub struct UnknownName {
     pub text: String,
 }
 
-include!(concat!(env!("OUT_DIR"), "/constants.rs"));
+mod generated {
+    #![allow(clippy::unreadable_literal, reason = "generated from defs/constants.def; values as in the reference")]
+    include!(concat!(env!("OUT_DIR"), "/constants.rs"));
+}
+pub use generated::*;

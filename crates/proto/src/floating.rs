@@ -8,7 +8,7 @@ use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::frame::HEADER_LEN;
 use crate::named::{self, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE, NamedArray, NamedVariable};
 use crate::raw::{RawBytes, RawField};
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretString};
 use crate::string::CtiString;
 use crate::version::FloatWidth;
 use crate::wire::{FixedWire, Reader};
@@ -123,6 +123,21 @@ impl FloatValue for NamedArray {
     fn put_data(&self, buf: &mut BytesMut) {
         buf.put_u8(self.index);
         named::put_name_value(&self.name, &self.value, buf);
+    }
+}
+
+impl FloatValue for SecretString {
+    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
+        CtiString::decode_data(tag, data).map(SecretString)
+    }
+    fn data_len(&self) -> usize {
+        self.0.data_len()
+    }
+    fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        self.0.check(max)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        self.0.put_data(buf);
     }
 }
 

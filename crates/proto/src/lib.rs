@@ -57,6 +57,6 @@ pub use frame::{Frame, FrameDecoder, HEADER_LEN};
 pub use message::Message;
 pub use named::{NamedArray, NamedVariable};
 pub use raw::{RawBytes, RawField};
-pub use secret::Secret;
+pub use secret::{Secret, SecretString};
 pub use string::CtiString;
 pub use version::{DEFAULT_VERSION, FloatWidth, MAX_VERSION, MIN_VERSION};

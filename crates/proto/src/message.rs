@@ -19,6 +19,7 @@ pub use generated::*;
     missing_docs,
     unused_imports,
     unused_mut,
+    dead_code,
     reason = "generated from defs/messages/*.def by build/main.rs"
 )]
 mod generated {
@@ -30,7 +31,7 @@ mod generated {
     use crate::floating::{self, FloatValue, Writer};
     use crate::named::{NamedArray, NamedVariable};
     use crate::raw::{RawBytes, RawField};
-    use crate::secret::Secret;
+    use crate::secret::{Secret, SecretString};
     use crate::string::CtiString;
     use crate::version::FloatWidth;
     use crate::wire::{FixedWire, Reader};

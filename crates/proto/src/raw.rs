@@ -28,7 +28,7 @@ impl RawBytes {
     /// Lowercase hex.
     pub fn to_hex(&self) -> String {
         let mut s = String::with_capacity(self.0.len() * 2);
-        for b in self.0.iter() {
+        for b in &self.0 {
             let _ = write!(s, "{b:02x}");
         }
         s

@@ -76,3 +76,47 @@ mod tests {
         assert_eq!(format!("{:?}", Secret::default()), "Secret(\"\")");
     }
 }
+
+/// A credential sent as a STRING (NUL-terminated), e.g. AgentPassword: redacted like [`Secret`].
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretString(pub(crate) crate::string::CtiString);
+
+impl SecretString {
+    /// Wraps a credential.
+    pub fn new(s: impl Into<crate::string::CtiString>) -> Self {
+        SecretString(s.into())
+    }
+
+    /// The credential, for the wire.
+    pub fn expose(&self) -> &crate::string::CtiString {
+        &self.0
+    }
+
+    fn shown(&self) -> &'static str {
+        if self.0.is_empty() { "" } else { REDACTED }
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretString({:?})", self.shown())
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(s: &str) -> Self {
+        SecretString(s.into())
+    }
+}
+
+impl Serialize for SecretString {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.shown())
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| SecretString(s.into()))
+    }
+}
