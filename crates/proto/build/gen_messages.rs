@@ -26,17 +26,29 @@ fn since_versions(m: &MessageDef) -> Vec<u32> {
 }
 
 fn layout_doc(m: &MessageDef, tuples: &[TupleDef]) -> Vec<String> {
-    let mut d = vec![String::new(), format!("**Wire layout** of `{}` (message type {}):", m.cisco, m.type_id), String::new()];
+    let mut d = vec![
+        String::new(),
+        format!(
+            "**Wire layout** of `{}` (message type {}):",
+            m.cisco, m.type_id
+        ),
+        String::new(),
+    ];
     d.push("| fixed part | type | |".into());
     d.push("|---|---|---|".into());
     for f in &m.fixed {
         match f {
             FixedItem::Field { name, ty, since } => {
-                let note = since.map(|v| format!("from version {v}")).unwrap_or_default();
+                let note = since
+                    .map(|v| format!("from version {v}"))
+                    .unwrap_or_default();
                 d.push(format!("| `{name}` | {} | {note} |", ty.wire));
             }
             FixedItem::Count { list, width } => {
-                d.push(format!("| number of `{list}` | {} | written from the list |", width.rust()));
+                d.push(format!(
+                    "| number of `{list}` | {} | written from the list |",
+                    width.rust()
+                ));
             }
         }
     }
@@ -49,20 +61,46 @@ fn layout_doc(m: &MessageDef, tuples: &[TupleDef]) -> Vec<String> {
         d.push("|---|---|---|".into());
         for f in &m.floats {
             match f {
-                FloatItem::Single { name, tag, kind, alt } => {
-                    let alt = alt.as_ref().map(|a| format!(" (also read: {} `{}`)", a.value, a.name)).unwrap_or_default();
-                    d.push(format!("| `{name}` | {} `{}`{alt} | {} |", tag.value, tag.name, kind.describe()));
+                FloatItem::Single {
+                    name,
+                    tag,
+                    kind,
+                    alt,
+                } => {
+                    let alt = alt
+                        .as_ref()
+                        .map(|a| format!(" (also read: {} `{}`)", a.value, a.name))
+                        .unwrap_or_default();
+                    d.push(format!(
+                        "| `{name}` | {} `{}`{alt} | {} |",
+                        tag.value,
+                        tag.name,
+                        kind.describe()
+                    ));
                 }
                 FloatItem::List { name, tag, kind } => {
-                    d.push(format!("| `{name}` (repeated) | {} `{}` | {} |", tag.value, tag.name, kind.describe()));
+                    d.push(format!(
+                        "| `{name}` (repeated) | {} `{}` | {} |",
+                        tag.value,
+                        tag.name,
+                        kind.describe()
+                    ));
                 }
                 FloatItem::Tuples { name, tuple } => {
                     let members = tuples
                         .iter()
                         .find(|t| &t.name == tuple)
-                        .map(|t| t.members.iter().map(|m| m.tag.value.to_string()).collect::<Vec<_>>().join(", "))
+                        .map(|t| {
+                            t.members
+                                .iter()
+                                .map(|m| m.tag.value.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
                         .unwrap_or_default();
-                    d.push(format!("| `{name}` (repeated [`{tuple}`]) | {members} | tuple |"));
+                    d.push(format!(
+                        "| `{name}` (repeated [`{tuple}`]) | {members} | tuple |"
+                    ));
                 }
             }
         }
@@ -72,31 +110,62 @@ fn layout_doc(m: &MessageDef, tuples: &[TupleDef]) -> Vec<String> {
 
 fn tuple_struct(s: &mut String, t: &TupleDef) {
     docs(s, "", &t.docs);
-    let _ = writeln!(s, "#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]");
-    let _ = writeln!(s, "#[serde(default, deny_unknown_fields)]\n#[non_exhaustive]");
+    let _ = writeln!(
+        s,
+        "#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]"
+    );
+    let _ = writeln!(
+        s,
+        "#[serde(default, deny_unknown_fields)]\n#[non_exhaustive]"
+    );
     let _ = writeln!(s, "pub struct {} {{", t.name);
     for m in &t.members {
-        let _ = writeln!(s, "    #[doc = \"Tag {} `{}`, {}.\"]", m.tag.value, m.tag.name, m.kind.describe());
+        let _ = writeln!(
+            s,
+            "    #[doc = \"Tag {} `{}`, {}.\"]",
+            m.tag.value,
+            m.tag.name,
+            m.kind.describe()
+        );
         let _ = writeln!(s, "    pub {}: {},", m.field, m.kind.rust());
     }
     let _ = writeln!(s, "}}\n\nimpl {} {{", t.name);
-    let args: Vec<String> = t.members.iter().map(|m| format!("{}: {}", m.field, m.kind.rust())).collect();
+    let args: Vec<String> = t
+        .members
+        .iter()
+        .map(|m| format!("{}: {}", m.field, m.kind.rust()))
+        .collect();
     let names: Vec<&str> = t.members.iter().map(|m| m.field.as_str()).collect();
     let _ = writeln!(s, "    /// A tuple from its members, in wire order.");
-    let _ = writeln!(s, "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n", args.join(", "), names.join(", "));
+    let _ = writeln!(
+        s,
+        "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n",
+        args.join(", "),
+        names.join(", ")
+    );
 }
 
 fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     docs(s, "", &m.docs);
     docs(s, "", &layout_doc(m, tuples));
-    let _ = writeln!(s, "#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]");
-    let _ = writeln!(s, "#[serde(default, deny_unknown_fields)]\n#[non_exhaustive]");
+    let _ = writeln!(
+        s,
+        "#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]"
+    );
+    let _ = writeln!(
+        s,
+        "#[serde(default, deny_unknown_fields)]\n#[non_exhaustive]"
+    );
     let _ = writeln!(s, "pub struct {} {{", m.rust);
     for f in &m.fixed {
         if let FixedItem::Field { name, ty, since } = f {
             match since {
                 Some(v) => {
-                    let _ = writeln!(s, "    #[doc = \"Fixed part, {}; present from protocol version {v}.\"]", ty.wire);
+                    let _ = writeln!(
+                        s,
+                        "    #[doc = \"Fixed part, {}; present from protocol version {v}.\"]",
+                        ty.wire
+                    );
                     let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Option::is_none\")]");
                     let _ = writeln!(s, "    pub {name}: Option<{}>,", ty.rust);
                 }
@@ -108,18 +177,41 @@ fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         }
     }
     if let Some(r) = &m.rest_u32 {
-        let _ = writeln!(s, "    /// The UINTs that make up the rest of the body.\n    pub {r}: Vec<u32>,");
+        let _ = writeln!(
+            s,
+            "    /// The UINTs that make up the rest of the body.\n    pub {r}: Vec<u32>,"
+        );
     }
     for f in &m.floats {
         match f {
-            FloatItem::Single { name, tag, kind, alt } => {
-                let alt = alt.as_ref().map(|a| format!("; tag {} `{}` is read too", a.value, a.name)).unwrap_or_default();
-                let _ = writeln!(s, "    #[doc = \"Floating, tag {} `{}`, {}{alt}.\"]", tag.value, tag.name, kind.describe());
+            FloatItem::Single {
+                name,
+                tag,
+                kind,
+                alt,
+            } => {
+                let alt = alt
+                    .as_ref()
+                    .map(|a| format!("; tag {} `{}` is read too", a.value, a.name))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "    #[doc = \"Floating, tag {} `{}`, {}{alt}.\"]",
+                    tag.value,
+                    tag.name,
+                    kind.describe()
+                );
                 let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Option::is_none\")]");
                 let _ = writeln!(s, "    pub {name}: Option<{}>,", kind.rust());
             }
             FloatItem::List { name, tag, kind } => {
-                let _ = writeln!(s, "    #[doc = \"Floating, tag {} `{}` repeated, {}.\"]", tag.value, tag.name, kind.describe());
+                let _ = writeln!(
+                    s,
+                    "    #[doc = \"Floating, tag {} `{}` repeated, {}.\"]",
+                    tag.value,
+                    tag.name,
+                    kind.describe()
+                );
                 let _ = writeln!(s, "    pub {name}: Vec<{}>,", kind.rust());
             }
             FloatItem::Tuples { name, tuple } => {
@@ -129,20 +221,38 @@ fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         }
     }
     if m.rest_u32.is_none() {
-        let _ = writeln!(s, "    /// Floating fields this message does not define, kept and written back unchanged.");
-        let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub unknown_fields: Vec<RawField>,");
+        let _ = writeln!(
+            s,
+            "    /// Floating fields this message does not define, kept and written back unchanged."
+        );
+        let _ = writeln!(
+            s,
+            "    #[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub unknown_fields: Vec<RawField>,"
+        );
     }
     if m.lenient_tail {
-        let _ = writeln!(s, "    /// Bytes after the fixed part that are not floating fields (lenient reading), written back unchanged.");
-        let _ = writeln!(s, "    #[serde(rename = \"tail_hex\", skip_serializing_if = \"Option::is_none\")]\n    pub tail: Option<RawBytes>,");
+        let _ = writeln!(
+            s,
+            "    /// Bytes after the fixed part that are not floating fields (lenient reading), written back unchanged."
+        );
+        let _ = writeln!(
+            s,
+            "    #[serde(rename = \"tail_hex\", skip_serializing_if = \"Option::is_none\")]\n    pub tail: Option<RawBytes>,"
+        );
     }
     let _ = writeln!(s, "}}\n");
 }
 
 fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     let sinces = since_versions(m);
-    let _ = writeln!(s, "    /// Decodes the body (the bytes after MHDR) at protocol `version`.");
-    let _ = writeln!(s, "    pub fn decode_body(body: &Bytes, version: u32) -> Result<Self, DecodeError> {{");
+    let _ = writeln!(
+        s,
+        "    /// Decodes the body (the bytes after MHDR) at protocol `version`."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn decode_body(body: &Bytes, version: u32) -> Result<Self, DecodeError> {{"
+    );
     let _ = writeln!(s, "        let width = FloatWidth::for_version(version);");
     if sinces.is_empty() {
         let _ = writeln!(s, "        Self::decode_at(body, version, width)\n    }}\n");
@@ -150,22 +260,48 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         let alts: Vec<String> = sinces.iter().map(u32::to_string).collect();
         let _ = writeln!(s, "        match Self::decode_at(body, version, width) {{");
         let _ = writeln!(s, "            Ok(m) => Ok(m),");
-        let _ = writeln!(s, "            // Lenient (K20): a peer of the first version with a new fixed field may send the older shape.");
-        let _ = writeln!(s, "            Err(e) if matches!(version, {}) => Self::decode_at(body, version - 1, width).map_err(|_| e),", alts.join(" | "));
+        let _ = writeln!(
+            s,
+            "            // Lenient (K20): a peer of the first version with a new fixed field may send the older shape."
+        );
+        let _ = writeln!(
+            s,
+            "            Err(e) if matches!(version, {}) => Self::decode_at(body, version - 1, width).map_err(|_| e),",
+            alts.join(" | ")
+        );
         let _ = writeln!(s, "            Err(e) => Err(e),\n        }}\n    }}\n");
     }
-    let _ = writeln!(s, "    fn decode_at(body: &Bytes, version: u32, width: FloatWidth) -> Result<Self, DecodeError> {{");
-    let _ = writeln!(s, "        const MT: MessageType = MessageType({});", m.type_id);
+    let _ = writeln!(
+        s,
+        "    fn decode_at(body: &Bytes, version: u32, width: FloatWidth) -> Result<Self, DecodeError> {{"
+    );
+    let _ = writeln!(
+        s,
+        "        const MT: MessageType = MessageType({});",
+        m.type_id
+    );
     let _ = writeln!(s, "        let _ = (version, width);");
     let _ = writeln!(s, "        let mut r = Reader::new(body);");
     let mut inits = Vec::new();
     for f in &m.fixed {
         match f {
-            FixedItem::Field { name, ty, since: None } => {
-                let _ = writeln!(s, "        let {name}: {} = floating::fixed(&mut r, MT, {name:?})?;", ty.rust);
+            FixedItem::Field {
+                name,
+                ty,
+                since: None,
+            } => {
+                let _ = writeln!(
+                    s,
+                    "        let {name}: {} = floating::fixed(&mut r, MT, {name:?})?;",
+                    ty.rust
+                );
                 inits.push(name.clone());
             }
-            FixedItem::Field { name, ty, since: Some(v) } => {
+            FixedItem::Field {
+                name,
+                ty,
+                since: Some(v),
+            } => {
                 let _ = writeln!(
                     s,
                     "        let {name}: Option<{}> = if version >= {v} {{ Some(floating::fixed(&mut r, MT, {name:?})?) }} else {{ None }};",
@@ -174,26 +310,47 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 inits.push(name.clone());
             }
             FixedItem::Count { list, width } => {
-                let _ = writeln!(s, "        let _: {} = floating::fixed(&mut r, MT, {:?})?; // read by tag, not by count", width.rust(), format!("number of {list}"));
+                let _ = writeln!(
+                    s,
+                    "        let _: {} = floating::fixed(&mut r, MT, {:?})?; // read by tag, not by count",
+                    width.rust(),
+                    format!("number of {list}")
+                );
             }
         }
     }
-    let _ = writeln!(s, "        let mut m = Self {{ {}..Self::default() }};", inits.iter().map(|i| format!("{i}, ")).collect::<String>());
+    let _ = writeln!(
+        s,
+        "        let mut m = Self {{ {}..Self::default() }};",
+        inits.iter().map(|i| format!("{i}, ")).collect::<String>()
+    );
     if let Some(rest) = &m.rest_u32 {
         let _ = writeln!(s, "        let extra = r.remaining() % 4;");
         let _ = writeln!(s, "        if extra != 0 {{");
-        let _ = writeln!(s, "            return Err(floating::error(MT, {rest:?}, r.position(), crate::error::DecodeErrorKind::PartialArray {{ len: extra }}));");
+        let _ = writeln!(
+            s,
+            "            return Err(floating::error(MT, {rest:?}, r.position(), crate::error::DecodeErrorKind::PartialArray {{ len: extra }}));"
+        );
         let _ = writeln!(s, "        }}");
         let _ = writeln!(s, "        m.{rest}.reserve(r.remaining() / 4);");
-        let _ = writeln!(s, "        while let Some(v) = r.read::<u32>() {{\n            m.{rest}.push(v);\n        }}");
+        let _ = writeln!(
+            s,
+            "        while let Some(v) = r.read::<u32>() {{\n            m.{rest}.push(v);\n        }}"
+        );
         let _ = writeln!(s, "        Ok(m)\n    }}\n");
         return;
     }
     let _ = writeln!(s, "        while r.remaining() > 0 {{");
     if m.lenient_tail {
         let _ = writeln!(s, "            let start = r.position();");
-        let _ = writeln!(s, "            let Ok(f) = floating::next(&mut r, width, MT) else {{");
-        let _ = writeln!(s, "                m.tail = Some(RawBytes(body.slice(start..)));\n                break;\n            }};");
+        let _ = writeln!(
+            s,
+            "            let Ok(f) = floating::next(&mut r, width, MT) else {{"
+        );
+        let _ = writeln!(
+            s,
+            "                m.tail = Some(RawBytes(body.slice(start..)));\n                break;\n            }};"
+        );
     } else {
         let _ = writeln!(s, "            let f = floating::next(&mut r, width, MT)?;");
     }
@@ -205,19 +362,40 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                     Some(a) => format!("{} | {}", tag.value, a.value),
                     None => tag.value.to_string(),
                 };
-                let _ = writeln!(s, "                {pat} => floating::single(&mut m.{name}, f, MT, {name:?}, &mut m.unknown_fields)?, // {}", tag.name);
+                let _ = writeln!(
+                    s,
+                    "                {pat} => floating::single(&mut m.{name}, f, MT, {name:?}, &mut m.unknown_fields)?, // {}",
+                    tag.name
+                );
             }
             FloatItem::List { name, tag, .. } => {
-                let _ = writeln!(s, "                {} => m.{name}.push(floating::value(f, MT, {name:?})?), // {}", tag.value, tag.name);
+                let _ = writeln!(
+                    s,
+                    "                {} => m.{name}.push(floating::value(f, MT, {name:?})?), // {}",
+                    tag.value, tag.name
+                );
             }
             FloatItem::Tuples { name, tuple } => {
-                let Some(t) = tuples.iter().find(|t| &t.name == tuple) else { continue };
+                let Some(t) = tuples.iter().find(|t| &t.name == tuple) else {
+                    continue;
+                };
                 for (i, mem) in t.members.iter().enumerate() {
                     let label = format!("{name}.{}", mem.field);
                     if i == 0 {
-                        let _ = writeln!(s, "                {} => {{ // {}", mem.tag.value, mem.tag.name);
-                        let _ = writeln!(s, "                    let v = floating::value(f, MT, {label:?})?;");
-                        let _ = writeln!(s, "                    m.{name}.push({tuple} {{ {}: v, ..Default::default() }});\n                }}", mem.field);
+                        let _ = writeln!(
+                            s,
+                            "                {} => {{ // {}",
+                            mem.tag.value, mem.tag.name
+                        );
+                        let _ = writeln!(
+                            s,
+                            "                    let v = floating::value(f, MT, {label:?})?;"
+                        );
+                        let _ = writeln!(
+                            s,
+                            "                    m.{name}.push({tuple} {{ {}: v, ..Default::default() }});\n                }}",
+                            mem.field
+                        );
                     } else {
                         let _ = writeln!(
                             s,
@@ -229,66 +407,131 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             }
         }
     }
-    let _ = writeln!(s, "                _ => m.unknown_fields.push(f.into_raw()),\n            }}\n        }}\n        Ok(m)\n    }}\n");
+    let _ = writeln!(
+        s,
+        "                _ => m.unknown_fields.push(f.into_raw()),\n            }}\n        }}\n        Ok(m)\n    }}\n"
+    );
 }
 
 fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
-    let _ = writeln!(s, "    /// Appends the body (the bytes after MHDR) at protocol `version`.");
-    let _ = writeln!(s, "    pub fn encode_body(&self, version: u32, buf: &mut BytesMut) -> Result<(), EncodeError> {{");
-    let _ = writeln!(s, "        const MT: MessageType = MessageType({});", m.type_id);
+    let _ = writeln!(
+        s,
+        "    /// Appends the body (the bytes after MHDR) at protocol `version`."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn encode_body(&self, version: u32, buf: &mut BytesMut) -> Result<(), EncodeError> {{"
+    );
+    let _ = writeln!(
+        s,
+        "        const MT: MessageType = MessageType({});",
+        m.type_id
+    );
     let _ = writeln!(s, "        let width = FloatWidth::for_version(version);");
     let _ = writeln!(s, "        buf.reserve(self.body_len_bound(version));");
     for f in &m.fixed {
         match f {
-            FixedItem::Field { name, since: None, .. } => {
+            FixedItem::Field {
+                name, since: None, ..
+            } => {
                 let _ = writeln!(s, "        self.{name}.put(buf);");
             }
-            FixedItem::Field { name, since: Some(v), .. } => {
-                let _ = writeln!(s, "        if version >= {v} {{\n            self.{name}.unwrap_or_default().put(buf);\n        }}");
+            FixedItem::Field {
+                name,
+                since: Some(v),
+                ..
+            } => {
+                let _ = writeln!(
+                    s,
+                    "        if version >= {v} {{\n            self.{name}.unwrap_or_default().put(buf);\n        }}"
+                );
             }
             FixedItem::Count { list, width } => {
-                let _ = writeln!(s, "        floating::count::<{}>(self.{list}.len(), buf, MT, {list:?})?;", width.rust());
+                let _ = writeln!(
+                    s,
+                    "        floating::count::<{}>(self.{list}.len(), buf, MT, {list:?})?;",
+                    width.rust()
+                );
             }
         }
     }
     if let Some(rest) = &m.rest_u32 {
-        let _ = writeln!(s, "        for v in &self.{rest} {{\n            v.put(buf);\n        }}");
+        let _ = writeln!(
+            s,
+            "        for v in &self.{rest} {{\n            v.put(buf);\n        }}"
+        );
     }
     if m.rest_u32.is_some() {
         let _ = writeln!(s, "        let _ = width;\n        Ok(())\n    }}\n");
     } else {
         let _ = writeln!(s, "        let mut w = Writer::new(buf, width, MT);");
-    for f in &m.floats {
-        match f {
-            FloatItem::Single { name, tag, kind, .. } => {
-                let _ = writeln!(s, "        if let Some(v) = &self.{name} {{\n            w.field({}, v, {}, {name:?})?;\n        }}", tag.value, kind.max());
-            }
-            FloatItem::List { name, tag, kind } => {
-                let _ = writeln!(s, "        for v in &self.{name} {{\n            w.field({}, v, {}, {name:?})?;\n        }}", tag.value, kind.max());
-            }
-            FloatItem::Tuples { name, tuple } => {
-                let Some(t) = tuples.iter().find(|t| &t.name == tuple) else { continue };
-                let _ = writeln!(s, "        for t in &self.{name} {{");
-                for mem in &t.members {
-                    let _ = writeln!(s, "            w.field({}, &t.{}, {}, {:?})?;", mem.tag.value, mem.field, mem.kind.max(), format!("{name}.{}", mem.field));
+        for f in &m.floats {
+            match f {
+                FloatItem::Single {
+                    name, tag, kind, ..
+                } => {
+                    let _ = writeln!(
+                        s,
+                        "        if let Some(v) = &self.{name} {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
+                        tag.value,
+                        kind.max()
+                    );
                 }
-                let _ = writeln!(s, "        }}");
+                FloatItem::List { name, tag, kind } => {
+                    let _ = writeln!(
+                        s,
+                        "        for v in &self.{name} {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
+                        tag.value,
+                        kind.max()
+                    );
+                }
+                FloatItem::Tuples { name, tuple } => {
+                    let Some(t) = tuples.iter().find(|t| &t.name == tuple) else {
+                        continue;
+                    };
+                    let _ = writeln!(s, "        for t in &self.{name} {{");
+                    for mem in &t.members {
+                        let _ = writeln!(
+                            s,
+                            "            w.field({}, &t.{}, {}, {:?})?;",
+                            mem.tag.value,
+                            mem.field,
+                            mem.kind.max(),
+                            format!("{name}.{}", mem.field)
+                        );
+                    }
+                    let _ = writeln!(s, "        }}");
+                }
             }
         }
-    }
-    if m.rest_u32.is_none() {
-        let _ = writeln!(s, "        for u in &self.unknown_fields {{\n            w.raw(u)?;\n        }}");
-    }
-    if m.lenient_tail {
-        let _ = writeln!(s, "        if let Some(t) = &self.tail {{\n            buf.put_slice(t.as_bytes());\n        }}");
-    }
-    let _ = writeln!(s, "        Ok(())\n    }}\n");
+        if m.rest_u32.is_none() {
+            let _ = writeln!(
+                s,
+                "        for u in &self.unknown_fields {{\n            w.raw(u)?;\n        }}"
+            );
+        }
+        if m.lenient_tail {
+            let _ = writeln!(
+                s,
+                "        if let Some(t) = &self.tail {{\n            buf.put_slice(t.as_bytes());\n        }}"
+            );
+        }
+        let _ = writeln!(s, "        Ok(())\n    }}\n");
     }
 
     // An upper bound of the body length (capacity hint).
-    let _ = writeln!(s, "    /// An upper bound of the encoded body length at `version` (a capacity hint).");
-    let _ = writeln!(s, "    pub fn body_len_bound(&self, version: u32) -> usize {{");
-    let _ = writeln!(s, "        let h = FloatWidth::for_version(version).header_len();");
+    let _ = writeln!(
+        s,
+        "    /// An upper bound of the encoded body length at `version` (a capacity hint)."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn body_len_bound(&self, version: u32) -> usize {{"
+    );
+    let _ = writeln!(
+        s,
+        "        let h = FloatWidth::for_version(version).header_len();"
+    );
     let _ = writeln!(s, "        let _ = h;");
     let _ = writeln!(s, "        let mut n = Self::fixed_len(version);");
     if let Some(rest) = &m.rest_u32 {
@@ -297,23 +540,45 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     for f in &m.floats {
         match f {
             FloatItem::Single { name, .. } => {
-                let _ = writeln!(s, "        if let Some(v) = &self.{name} {{\n            n += h + v.data_len();\n        }}");
+                let _ = writeln!(
+                    s,
+                    "        if let Some(v) = &self.{name} {{\n            n += h + v.data_len();\n        }}"
+                );
             }
             FloatItem::List { name, .. } => {
-                let _ = writeln!(s, "        for v in &self.{name} {{\n            n += h + v.data_len();\n        }}");
+                let _ = writeln!(
+                    s,
+                    "        for v in &self.{name} {{\n            n += h + v.data_len();\n        }}"
+                );
             }
             FloatItem::Tuples { name, tuple } => {
-                let Some(t) = tuples.iter().find(|t| &t.name == tuple) else { continue };
-                let sum: Vec<String> = t.members.iter().map(|mem| format!("h + t.{}.data_len()", mem.field)).collect();
-                let _ = writeln!(s, "        for t in &self.{name} {{\n            n += {};\n        }}", sum.join(" + "));
+                let Some(t) = tuples.iter().find(|t| &t.name == tuple) else {
+                    continue;
+                };
+                let sum: Vec<String> = t
+                    .members
+                    .iter()
+                    .map(|mem| format!("h + t.{}.data_len()", mem.field))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "        for t in &self.{name} {{\n            n += {};\n        }}",
+                    sum.join(" + ")
+                );
             }
         }
     }
     if m.rest_u32.is_none() {
-        let _ = writeln!(s, "        for u in &self.unknown_fields {{\n            n += h + u.data.len();\n        }}");
+        let _ = writeln!(
+            s,
+            "        for u in &self.unknown_fields {{\n            n += h + u.data.len();\n        }}"
+        );
     }
     if m.lenient_tail {
-        let _ = writeln!(s, "        n += self.tail.as_ref().map_or(0, RawBytes::len);");
+        let _ = writeln!(
+            s,
+            "        n += self.tail.as_ref().map_or(0, RawBytes::len);"
+        );
     }
     let _ = writeln!(s, "        n\n    }}");
 }
@@ -321,17 +586,29 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
 fn message_impl(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     let _ = writeln!(s, "impl {} {{", m.rust);
     let _ = writeln!(s, "    /// `{}` = {}.", m.cisco, m.type_id);
-    let _ = writeln!(s, "    pub const MESSAGE_TYPE: MessageType = MessageType({});\n", m.type_id);
+    let _ = writeln!(
+        s,
+        "    pub const MESSAGE_TYPE: MessageType = MessageType({});\n",
+        m.type_id
+    );
     let _ = writeln!(s, "    /// Length of the fixed part at protocol `version`.");
     let _ = writeln!(s, "    pub const fn fixed_len(version: u32) -> usize {{");
     let _ = writeln!(s, "        let _ = version;\n        let mut n = 0;");
     for f in &m.fixed {
         match f {
-            FixedItem::Field { ty, since: None, .. } => {
+            FixedItem::Field {
+                ty, since: None, ..
+            } => {
                 let _ = writeln!(s, "        n += {};", ty.size);
             }
-            FixedItem::Field { ty, since: Some(v), .. } => {
-                let _ = writeln!(s, "        if version >= {v} {{\n            n += {};\n        }}", ty.size);
+            FixedItem::Field {
+                ty, since: Some(v), ..
+            } => {
+                let _ = writeln!(
+                    s,
+                    "        if version >= {v} {{\n            n += {};\n        }}",
+                    ty.size
+                );
             }
             FixedItem::Count { width, .. } => {
                 let _ = writeln!(s, "        n += {};", width.size());
@@ -342,23 +619,53 @@ fn message_impl(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     decoder(s, m, tuples);
     encoder(s, m, tuples);
     let _ = writeln!(s, "}}\n");
-    let _ = writeln!(s, "impl From<{0}> for Message {{\n    fn from(m: {0}) -> Self {{\n        Message::{0}(Box::new(m))\n    }}\n}}\n", m.rust);
+    let _ = writeln!(
+        s,
+        "impl From<{0}> for Message {{\n    fn from(m: {0}) -> Self {{\n        Message::{0}(Box::new(m))\n    }}\n}}\n",
+        m.rust
+    );
 }
 
 fn message_enum(s: &mut String, ms: &Messages) {
-    let _ = writeln!(s, "/// Every CTI Server message: one variant per typed message, and [`Message::Unknown`] for the rest.");
-    let _ = writeln!(s, "///\n/// JSON form: `{{\"type\": \"<CISCO_NAME>\", <fields in snake_case>}}`.");
-    let _ = writeln!(s, "#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]\n#[serde(tag = \"type\")]\n#[non_exhaustive]");
+    let _ = writeln!(
+        s,
+        "/// Every CTI Server message: one variant per typed message, and [`Message::Unknown`] for the rest."
+    );
+    let _ = writeln!(
+        s,
+        "///\n/// JSON form: `{{\"type\": \"<CISCO_NAME>\", <fields in snake_case>}}`."
+    );
+    let _ = writeln!(
+        s,
+        "#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]\n#[serde(tag = \"type\")]\n#[non_exhaustive]"
+    );
     let _ = writeln!(s, "pub enum Message {{");
     for m in &ms.messages {
         let summary = m.docs.first().cloned().unwrap_or_default();
-        let _ = writeln!(s, "    #[doc = {:?}]", format!("`{}` ({}): {summary}", m.cisco, m.type_id));
-        let _ = writeln!(s, "    #[serde(rename = {:?})]\n    {}(Box<{}>),", m.cisco, m.rust, m.rust);
+        let _ = writeln!(
+            s,
+            "    #[doc = {:?}]",
+            format!("`{}` ({}): {summary}", m.cisco, m.type_id)
+        );
+        let _ = writeln!(
+            s,
+            "    #[serde(rename = {:?})]\n    {}(Box<{}>),",
+            m.cisco, m.rust, m.rust
+        );
     }
-    let _ = writeln!(s, "    /// A message type this library does not type: kept and written back byte for byte.");
+    let _ = writeln!(
+        s,
+        "    /// A message type this library does not type: kept and written back byte for byte."
+    );
     let _ = writeln!(s, "    #[serde(rename = \"UNKNOWN\")]\n    Unknown {{");
-    let _ = writeln!(s, "        /// The MessageType number.\n        type_id: u32,");
-    let _ = writeln!(s, "        /// The body, unchanged.\n        #[serde(rename = \"body_hex\")]\n        body: RawBytes,\n    }},\n}}\n");
+    let _ = writeln!(
+        s,
+        "        /// The MessageType number.\n        type_id: u32,"
+    );
+    let _ = writeln!(
+        s,
+        "        /// The body, unchanged.\n        #[serde(rename = \"body_hex\")]\n        body: RawBytes,\n    }},\n}}\n"
+    );
 
     let _ = writeln!(s, "impl Message {{");
     let _ = writeln!(s, "    /// Every message type that has a typed struct.");
@@ -368,37 +675,82 @@ fn message_enum(s: &mut String, ms: &Messages) {
     }
     let _ = writeln!(s, "    ];\n");
     let _ = writeln!(s, "    /// The MessageType of this message.");
-    let _ = writeln!(s, "    pub fn message_type(&self) -> MessageType {{\n        match self {{");
+    let _ = writeln!(
+        s,
+        "    pub fn message_type(&self) -> MessageType {{\n        match self {{"
+    );
     for m in &ms.messages {
-        let _ = writeln!(s, "            Message::{}(_) => MessageType({}),", m.rust, m.type_id);
+        let _ = writeln!(
+            s,
+            "            Message::{}(_) => MessageType({}),",
+            m.rust, m.type_id
+        );
     }
-    let _ = writeln!(s, "            Message::Unknown {{ type_id, .. }} => MessageType(*type_id),\n        }}\n    }}\n");
-    let _ = writeln!(s, "    /// Decodes a body of type `message_type` at protocol `version`.");
-    let _ = writeln!(s, "    pub fn decode_body(message_type: MessageType, body: &Bytes, version: u32) -> Result<Message, DecodeError> {{");
+    let _ = writeln!(
+        s,
+        "            Message::Unknown {{ type_id, .. }} => MessageType(*type_id),\n        }}\n    }}\n"
+    );
+    let _ = writeln!(
+        s,
+        "    /// Decodes a body of type `message_type` at protocol `version`."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn decode_body(message_type: MessageType, body: &Bytes, version: u32) -> Result<Message, DecodeError> {{"
+    );
     let _ = writeln!(s, "        Ok(match message_type.0 {{");
     for m in &ms.messages {
-        let _ = writeln!(s, "            {} => Message::{}(Box::new({}::decode_body(body, version)?)),", m.type_id, m.rust, m.rust);
+        let _ = writeln!(
+            s,
+            "            {} => Message::{}(Box::new({}::decode_body(body, version)?)),",
+            m.type_id, m.rust, m.rust
+        );
     }
-    let _ = writeln!(s, "            _ => Message::unknown(message_type, body),\n        }})\n    }}\n");
+    let _ = writeln!(
+        s,
+        "            _ => Message::unknown(message_type, body),\n        }})\n    }}\n"
+    );
     let _ = writeln!(s, "    /// Appends the body at protocol `version`.");
-    let _ = writeln!(s, "    pub fn encode_body(&self, version: u32, buf: &mut BytesMut) -> Result<(), EncodeError> {{\n        match self {{");
+    let _ = writeln!(
+        s,
+        "    pub fn encode_body(&self, version: u32, buf: &mut BytesMut) -> Result<(), EncodeError> {{\n        match self {{"
+    );
     for m in &ms.messages {
-        let _ = writeln!(s, "            Message::{}(m) => m.encode_body(version, buf),", m.rust);
+        let _ = writeln!(
+            s,
+            "            Message::{}(m) => m.encode_body(version, buf),",
+            m.rust
+        );
     }
-    let _ = writeln!(s, "            Message::Unknown {{ body, .. }} => {{\n                Message::encode_unknown(body, buf);\n                Ok(())\n            }}\n        }}\n    }}\n");
-    let _ = writeln!(s, "    /// The InvokeID of a request or confirmation (`None` for events and unknown messages).");
-    let _ = writeln!(s, "    pub fn invoke_id(&self) -> Option<u32> {{\n        match self {{");
+    let _ = writeln!(
+        s,
+        "            Message::Unknown {{ body, .. }} => {{\n                Message::encode_unknown(body, buf);\n                Ok(())\n            }}\n        }}\n    }}\n"
+    );
+    let _ = writeln!(
+        s,
+        "    /// The InvokeID of a request or confirmation (`None` for events and unknown messages)."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn invoke_id(&self) -> Option<u32> {{\n        match self {{"
+    );
     for m in &ms.messages {
         let has = m.fixed.iter().any(|f| matches!(f, FixedItem::Field { name, ty, since: None } if name == "invoke_id" && ty.rust == "u32"));
         if has {
-            let _ = writeln!(s, "            Message::{}(m) => Some(m.invoke_id),", m.rust);
+            let _ = writeln!(
+                s,
+                "            Message::{}(m) => Some(m.invoke_id),",
+                m.rust
+            );
         }
     }
     let _ = writeln!(s, "            _ => None,\n        }}\n    }}\n}}");
 }
 
 pub fn generate(ms: &Messages, _c: &Constants) -> String {
-    let mut s = String::from("// @generated by build/gen_messages.rs from defs/messages/*.def — do not edit.\n\n");
+    let mut s = String::from(
+        "// @generated by build/gen_messages.rs from defs/messages/*.def — do not edit.\n\n",
+    );
     for t in &ms.tuples {
         tuple_struct(&mut s, t);
     }

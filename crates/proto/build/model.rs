@@ -64,7 +64,11 @@ impl Constants {
         self.enums.iter().find(|e| e.name == name)
     }
     pub fn value_of(&self, enum_name: &str, entry: &str) -> Option<u64> {
-        self.find(enum_name)?.entries.iter().find(|(n, _)| n == entry).map(|(_, v)| *v)
+        self.find(enum_name)?
+            .entries
+            .iter()
+            .find(|(n, _)| n == entry)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -103,7 +107,10 @@ impl ValueKind {
     }
     pub fn max(&self) -> usize {
         match self {
-            ValueKind::String(m) | ValueKind::Unspec(m) | ValueKind::Secret(m) | ValueKind::SecretString(m) => *m,
+            ValueKind::String(m)
+            | ValueKind::Unspec(m)
+            | ValueKind::Secret(m)
+            | ValueKind::SecretString(m) => *m,
             _ => 0,
         }
     }
@@ -139,14 +146,33 @@ pub struct TupleDef {
 }
 
 pub enum FixedItem {
-    Field { name: String, ty: FixedTy, since: Option<u32> },
-    Count { list: String, width: Width },
+    Field {
+        name: String,
+        ty: FixedTy,
+        since: Option<u32>,
+    },
+    Count {
+        list: String,
+        width: Width,
+    },
 }
 
 pub enum FloatItem {
-    Single { name: String, tag: TagRef, kind: ValueKind, alt: Option<TagRef> },
-    List { name: String, tag: TagRef, kind: ValueKind },
-    Tuples { name: String, tuple: String },
+    Single {
+        name: String,
+        tag: TagRef,
+        kind: ValueKind,
+        alt: Option<TagRef>,
+    },
+    List {
+        name: String,
+        tag: TagRef,
+        kind: ValueKind,
+    },
+    Tuples {
+        name: String,
+        tuple: String,
+    },
 }
 
 pub struct MessageDef {

@@ -21,12 +21,20 @@ fn lines<'a>(file: &str, text: &'a str) -> Vec<Line<'a>> {
         }
         if let Some(rest) = t.strip_prefix("doc") {
             if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-                out.push(Line { at, tokens: vec!["doc"], doc: Some(rest.trim()) });
+                out.push(Line {
+                    at,
+                    tokens: vec!["doc"],
+                    doc: Some(rest.trim()),
+                });
                 continue;
             }
         }
         let code = t.split('#').next().unwrap_or("");
-        out.push(Line { at, tokens: code.split_whitespace().collect(), doc: None });
+        out.push(Line {
+            at,
+            tokens: code.split_whitespace().collect(),
+            doc: None,
+        });
     }
     out
 }
@@ -41,17 +49,38 @@ fn number(s: &str) -> Option<u64> {
 
 fn is_upper_name(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn is_snake(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !matches!(s, "type" | "fn" | "struct" | "enum" | "match" | "self" | "ref" | "mod" | "use" | "impl" | "where" | "move" | "loop" | "in" | "as" | "box")
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !matches!(
+            s,
+            "type"
+                | "fn"
+                | "struct"
+                | "enum"
+                | "match"
+                | "self"
+                | "ref"
+                | "mod"
+                | "use"
+                | "impl"
+                | "where"
+                | "move"
+                | "loop"
+                | "in"
+                | "as"
+                | "box"
+        )
 }
 
 fn is_camel(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 pub fn constants(file: &str, text: &str) -> Result<Constants, Vec<String>> {
@@ -75,15 +104,25 @@ pub fn constants(file: &str, text: &str) -> Result<Constants, Vec<String>> {
             }
             (Some(e), [name, value]) => {
                 if !is_upper_name(name) {
-                    errs.push(format!("{}: {name:?} is not an UPPER_CASE Cisco name", l.at));
+                    errs.push(format!(
+                        "{}: {name:?} is not an UPPER_CASE Cisco name",
+                        l.at
+                    ));
                 }
                 match number(value) {
                     Some(v) if v <= e.width.max() => e.entries.push((name.to_string(), v)),
-                    _ => errs.push(format!("{}: {value:?} is not a {} value", l.at, e.width.rust())),
+                    _ => errs.push(format!(
+                        "{}: {value:?} is not a {} value",
+                        l.at,
+                        e.width.rust()
+                    )),
                 }
                 claim(name, &mut errs);
             }
-            (Some(_), other) => errs.push(format!("{}: expected `NAME VALUE`, `doc ...` or `end`, found {other:?}", l.at)),
+            (Some(_), other) => errs.push(format!(
+                "{}: expected `NAME VALUE`, `doc ...` or `end`, found {other:?}",
+                l.at
+            )),
             (None, [kind @ ("enum" | "mask"), name, width]) => {
                 let Some(width) = Width::parse(width) else {
                     errs.push(format!("{}: width must be u8, u16 or u32", l.at));
@@ -95,17 +134,34 @@ pub fn constants(file: &str, text: &str) -> Result<Constants, Vec<String>> {
                 if enums.iter().any(|e| e.name == *name) {
                     errs.push(format!("{}: type {name} defined twice", l.at));
                 }
-                current = Some(EnumDef { name: name.to_string(), width, is_mask: *kind == "mask", docs: Vec::new(), entries: Vec::new() });
+                current = Some(EnumDef {
+                    name: name.to_string(),
+                    width,
+                    is_mask: *kind == "mask",
+                    docs: Vec::new(),
+                    entries: Vec::new(),
+                });
             }
             (None, ["const", name, ty, value]) => {
-                if !matches!(*ty, "u8" | "u16" | "u32" | "i32" | "usize") || number(value).is_none() {
-                    errs.push(format!("{}: const needs a type u8/u16/u32/i32/usize and a number", l.at));
+                if !matches!(*ty, "u8" | "u16" | "u32" | "i32" | "usize") || number(value).is_none()
+                {
+                    errs.push(format!(
+                        "{}: const needs a type u8/u16/u32/i32/usize and a number",
+                        l.at
+                    ));
                 }
                 claim(name, &mut errs);
-                consts.push(ConstDef { name: name.to_string(), ty: ty.to_string(), value: value.to_string() });
+                consts.push(ConstDef {
+                    name: name.to_string(),
+                    ty: ty.to_string(),
+                    value: value.to_string(),
+                });
             }
             (None, ["doc"]) => errs.push(format!("{}: doc outside a block", l.at)),
-            (None, other) => errs.push(format!("{}: expected enum, mask or const, found {other:?}", l.at)),
+            (None, other) => errs.push(format!(
+                "{}: expected enum, mask or const, found {other:?}",
+                l.at
+            )),
         }
     }
     if let Some(e) = current {
@@ -116,7 +172,11 @@ pub fn constants(file: &str, text: &str) -> Result<Constants, Vec<String>> {
             errs.push(format!("{file}: the {required} enumeration is missing"));
         }
     }
-    if errs.is_empty() { Ok(Constants { enums, consts }) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok(Constants { enums, consts })
+    } else {
+        Err(errs)
+    }
 }
 
 struct Ctx<'a> {
@@ -140,7 +200,11 @@ impl Ctx<'_> {
                         Width::U16 => "USHORT",
                         Width::U32 => "UINT",
                     };
-                    return Some(FixedTy { rust: e.name.clone(), wire: format!("{wire} ({})", e.name), size: e.width.size() });
+                    return Some(FixedTy {
+                        rust: e.name.clone(),
+                        wire: format!("{wire} ({})", e.name),
+                        size: e.width.size(),
+                    });
                 }
                 None => {
                     self.errs.push(format!("{at}: unknown type {other:?}"));
@@ -148,7 +212,11 @@ impl Ctx<'_> {
                 }
             },
         };
-        Some(FixedTy { rust: rust.into(), wire: wire.into(), size })
+        Some(FixedTy {
+            rust: rust.into(),
+            wire: wire.into(),
+            size,
+        })
     }
 
     /// Parses a value type; returns it and the number of tokens used.
@@ -156,7 +224,10 @@ impl Ctx<'_> {
         let max = |errs: &mut Vec<String>| match toks.get(1).and_then(|t| number(t)) {
             Some(m) if m > 0 && m <= 0xFFFF => Some(m as usize),
             _ => {
-                errs.push(format!("{at}: {} needs a maximum length", toks.first().unwrap_or(&"")));
+                errs.push(format!(
+                    "{at}: {} needs a maximum length",
+                    toks.first().unwrap_or(&"")
+                ));
                 None
             }
         };
@@ -177,17 +248,27 @@ impl Ctx<'_> {
 
     fn tag(&mut self, at: &str, name: &str) -> Option<TagRef> {
         match self.constants.value_of("Tag", name) {
-            Some(v) => Some(TagRef { name: name.to_string(), value: v as u16 }),
+            Some(v) => Some(TagRef {
+                name: name.to_string(),
+                value: v as u16,
+            }),
             None => {
-                self.errs.push(format!("{at}: {name:?} is not a Tag name in constants.def"));
+                self.errs
+                    .push(format!("{at}: {name:?} is not a Tag name in constants.def"));
                 None
             }
         }
     }
 }
 
-pub fn messages(sources: &[(String, String)], constants: &Constants) -> Result<Messages, Vec<String>> {
-    let mut cx = Ctx { constants, errs: Vec::new() };
+pub fn messages(
+    sources: &[(String, String)],
+    constants: &Constants,
+) -> Result<Messages, Vec<String>> {
+    let mut cx = Ctx {
+        constants,
+        errs: Vec::new(),
+    };
     let mut tuples: Vec<TupleDef> = Vec::new();
     let mut messages: Vec<(MessageDef, String)> = Vec::new();
     let mut rust_names: HashMap<String, String> = HashMap::new();
@@ -330,8 +411,12 @@ pub fn messages(sources: &[(String, String)], constants: &Constants) -> Result<M
         }
         match block {
             Block::None => {}
-            Block::Tuple(t) => cx.errs.push(format!("{file}: tuple {} has no `end`", t.name)),
-            Block::Message(m, _) => cx.errs.push(format!("{file}: message {} has no `end`", m.cisco)),
+            Block::Tuple(t) => cx
+                .errs
+                .push(format!("{file}: tuple {} has no `end`", t.name)),
+            Block::Message(m, _) => cx
+                .errs
+                .push(format!("{file}: message {} has no `end`", m.cisco)),
         }
     }
     // Checked once every file is read, so a tuple may be defined in any file.
@@ -342,10 +427,15 @@ pub fn messages(sources: &[(String, String)], constants: &Constants) -> Result<M
     let mut ids = HashMap::new();
     for m in &messages {
         if let Some(prev) = ids.insert(m.type_id, m.cisco.clone()) {
-            cx.errs.push(format!("message {} is defined twice ({prev})", m.cisco));
+            cx.errs
+                .push(format!("message {} is defined twice ({prev})", m.cisco));
         }
     }
-    if cx.errs.is_empty() { Ok(Messages { tuples, messages }) } else { Err(cx.errs) }
+    if cx.errs.is_empty() {
+        Ok(Messages { tuples, messages })
+    } else {
+        Err(cx.errs)
+    }
 }
 
 fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]) {
@@ -353,15 +443,24 @@ fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]
     let mut tags: HashMap<u16, String> = HashMap::new();
     let mut field = |name: &str, errs: &mut Vec<String>| {
         if !is_snake(name) {
-            errs.push(format!("{at}: {}: {name:?} is not a snake_case field name", m.cisco));
+            errs.push(format!(
+                "{at}: {}: {name:?} is not a snake_case field name",
+                m.cisco
+            ));
         }
         if !fields.insert(name.to_string()) || matches!(name, "unknown_fields" | "tail") {
-            errs.push(format!("{at}: {}: field {name} defined twice or reserved", m.cisco));
+            errs.push(format!(
+                "{at}: {}: field {name} defined twice or reserved",
+                m.cisco
+            ));
         }
     };
     let mut tag = |t: &TagRef, errs: &mut Vec<String>| {
         if let Some(prev) = tags.insert(t.value, t.name.clone()) {
-            errs.push(format!("{at}: {}: tag {} ({}) is used twice (also {prev})", m.cisco, t.value, t.name));
+            errs.push(format!(
+                "{at}: {}: tag {} ({}) is used twice (also {prev})",
+                m.cisco, t.value, t.name
+            ));
         }
     };
     for f in &m.fixed {
@@ -372,13 +471,18 @@ fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]
     if let Some(r) = &m.rest_u32 {
         field(r, &mut cx.errs);
         if !m.floats.is_empty() {
-            cx.errs.push(format!("{at}: {}: rest_u32 leaves no room for floating fields", m.cisco));
+            cx.errs.push(format!(
+                "{at}: {}: rest_u32 leaves no room for floating fields",
+                m.cisco
+            ));
         }
     }
     let mut lists = HashSet::new();
     for f in &m.floats {
         match f {
-            FloatItem::Single { name, tag: t, alt, .. } => {
+            FloatItem::Single {
+                name, tag: t, alt, ..
+            } => {
                 field(name, &mut cx.errs);
                 tag(t, &mut cx.errs);
                 if let Some(a) = alt {
@@ -399,7 +503,9 @@ fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]
                             tag(&mem.tag, &mut cx.errs);
                         }
                     }
-                    None => cx.errs.push(format!("{at}: {}: unknown tuple type {tuple}", m.cisco)),
+                    None => cx
+                        .errs
+                        .push(format!("{at}: {}: unknown tuple type {tuple}", m.cisco)),
                 }
             }
         }
@@ -407,7 +513,10 @@ fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]
     for f in &m.fixed {
         if let FixedItem::Count { list, .. } = f {
             if !lists.contains(list) {
-                cx.errs.push(format!("{at}: {}: count of {list}, which is not a list or tuples field", m.cisco));
+                cx.errs.push(format!(
+                    "{at}: {}: count of {list}, which is not a list or tuples field",
+                    m.cisco
+                ));
             }
         }
     }

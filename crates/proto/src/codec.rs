@@ -16,7 +16,9 @@ pub struct FrameCodec {
 impl FrameCodec {
     /// A codec refusing messages over `max_total` bytes (header included).
     pub fn new(max_total: usize) -> Self {
-        FrameCodec { frames: FrameDecoder::new(max_total) }
+        FrameCodec {
+            frames: FrameDecoder::new(max_total),
+        }
     }
 }
 
@@ -75,7 +77,10 @@ pub struct MessageCodec {
 impl MessageCodec {
     /// A codec at protocol `version` accepting messages up to 12500 bytes.
     pub fn new(version: u32) -> Self {
-        MessageCodec { frames: FrameDecoder::default(), version }
+        MessageCodec {
+            frames: FrameDecoder::default(),
+            version,
+        }
     }
 
     /// The protocol version in use.

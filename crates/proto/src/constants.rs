@@ -27,7 +27,10 @@ pub struct UnknownName {
 }
 
 mod generated {
-    #![allow(clippy::unreadable_literal, reason = "generated from defs/constants.def; values as in the reference")]
+    #![allow(
+        clippy::unreadable_literal,
+        reason = "generated from defs/constants.def; values as in the reference"
+    )]
     include!(concat!(env!("OUT_DIR"), "/constants.rs"));
 }
 pub use generated::*;

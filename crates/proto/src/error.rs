@@ -86,7 +86,9 @@ pub enum EncodeErrorKind {
         max: usize,
     },
     /// The whole message exceeds the maximum message size of the protocol version.
-    #[error("message of {len} bytes exceeds the maximum message size {max} of this protocol version")]
+    #[error(
+        "message of {len} bytes exceeds the maximum message size {max} of this protocol version"
+    )]
     MessageTooLong {
         /// Total length including the header.
         len: usize,
@@ -100,7 +102,9 @@ pub enum EncodeErrorKind {
 #[non_exhaustive]
 pub enum FrameError {
     /// The header announces a message larger than the maximum; nothing was allocated for it.
-    #[error("message at stream offset {offset} announces {length} body bytes, over the maximum of {max} (E_CTI_INVALID_MESSAGE_LENGTH)")]
+    #[error(
+        "message at stream offset {offset} announces {length} body bytes, over the maximum of {max} (E_CTI_INVALID_MESSAGE_LENGTH)"
+    )]
     TooLong {
         /// Stream offset of the header.
         offset: u64,
@@ -110,7 +114,9 @@ pub enum FrameError {
         max: usize,
     },
     /// The stream ended inside a message.
-    #[error("stream ends inside the message at offset {offset} ({available} of {needed} bytes present)")]
+    #[error(
+        "stream ends inside the message at offset {offset} ({available} of {needed} bytes present)"
+    )]
     Truncated {
         /// Stream offset of the header.
         offset: u64,

@@ -29,7 +29,11 @@ pub trait FloatValue: Sized {
 
 impl<T: FixedWire> FloatValue for T {
     fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        T::from_be_slice(&data).ok_or(DecodeErrorKind::FieldLength { tag, expected: T::SIZE, actual: data.len() })
+        T::from_be_slice(&data).ok_or(DecodeErrorKind::FieldLength {
+            tag,
+            expected: T::SIZE,
+            actual: data.len(),
+        })
     }
     fn data_len(&self) -> usize {
         T::SIZE
@@ -40,7 +44,11 @@ impl<T: FixedWire> FloatValue for T {
 }
 
 fn too_long(len: usize, max: usize) -> Result<(), EncodeErrorKind> {
-    if len > max { Err(EncodeErrorKind::ValueTooLong { len, max }) } else { Ok(()) }
+    if len > max {
+        Err(EncodeErrorKind::ValueTooLong { len, max })
+    } else {
+        Ok(())
+    }
 }
 
 impl FloatValue for CtiString {
@@ -91,7 +99,8 @@ impl FloatValue for Secret {
 
 impl FloatValue for NamedVariable {
     fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        let (name, value) = named::split_name_value(&data).ok_or(DecodeErrorKind::NamedValue { tag })?;
+        let (name, value) =
+            named::split_name_value(&data).ok_or(DecodeErrorKind::NamedValue { tag })?;
         Ok(NamedVariable { name, value })
     }
     fn data_len(&self) -> usize {
@@ -108,7 +117,9 @@ impl FloatValue for NamedVariable {
 
 impl FloatValue for NamedArray {
     fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        let (&index, _) = data.split_first().ok_or(DecodeErrorKind::NamedValue { tag })?;
+        let (&index, _) = data
+            .split_first()
+            .ok_or(DecodeErrorKind::NamedValue { tag })?;
         let (name, value) =
             named::split_name_value(&data.slice(1..)).ok_or(DecodeErrorKind::NamedValue { tag })?;
         Ok(NamedArray { index, name, value })
@@ -151,49 +162,104 @@ pub(crate) struct Field {
 
 impl Field {
     pub fn into_raw(self) -> RawField {
-        RawField { tag: self.tag, data: RawBytes(self.data) }
+        RawField {
+            tag: self.tag,
+            data: RawBytes(self.data),
+        }
     }
 }
 
 /// The error for `field` at body offset `offset` of message `mt`.
-pub(crate) fn error(mt: MessageType, field: &'static str, body_offset: usize, kind: DecodeErrorKind) -> DecodeError {
-    DecodeError { message_type: mt, field, offset: body_offset + HEADER_LEN, kind }
+pub(crate) fn error(
+    mt: MessageType,
+    field: &'static str,
+    body_offset: usize,
+    kind: DecodeErrorKind,
+) -> DecodeError {
+    DecodeError {
+        message_type: mt,
+        field,
+        offset: body_offset + HEADER_LEN,
+        kind,
+    }
 }
 
 /// Reads a fixed-part field.
 #[inline]
-pub(crate) fn fixed<T: FixedWire>(r: &mut Reader<'_>, mt: MessageType, field: &'static str) -> Result<T, DecodeError> {
+pub(crate) fn fixed<T: FixedWire>(
+    r: &mut Reader<'_>,
+    mt: MessageType,
+    field: &'static str,
+) -> Result<T, DecodeError> {
     let at = r.position();
-    r.read::<T>()
-        .ok_or_else(|| error(mt, field, at, DecodeErrorKind::Truncated { needed: T::SIZE, available: r.remaining() }))
+    r.read::<T>().ok_or_else(|| {
+        error(
+            mt,
+            field,
+            at,
+            DecodeErrorKind::Truncated {
+                needed: T::SIZE,
+                available: r.remaining(),
+            },
+        )
+    })
 }
 
 /// Reads the next floating field header and its data.
 #[inline]
-pub(crate) fn next(r: &mut Reader<'_>, width: FloatWidth, mt: MessageType) -> Result<Field, DecodeError> {
+pub(crate) fn next(
+    r: &mut Reader<'_>,
+    width: FloatWidth,
+    mt: MessageType,
+) -> Result<Field, DecodeError> {
     let offset = r.position();
     let left = r.remaining();
-    let header = |needed| error(mt, "floating field header", offset, DecodeErrorKind::Truncated { needed, available: left });
+    let header = |needed| {
+        error(
+            mt,
+            "floating field header",
+            offset,
+            DecodeErrorKind::Truncated {
+                needed,
+                available: left,
+            },
+        )
+    };
     let (tag, len) = match width {
         FloatWidth::Narrow => match r.take(2) {
             Some(&[t, l]) => (u16::from(t), usize::from(l)),
             _ => return Err(header(2)),
         },
         FloatWidth::Wide => match r.take(4) {
-            Some(&[t0, t1, l0, l1]) => (u16::from_be_bytes([t0, t1]), usize::from(u16::from_be_bytes([l0, l1]))),
+            Some(&[t0, t1, l0, l1]) => (
+                u16::from_be_bytes([t0, t1]),
+                usize::from(u16::from_be_bytes([l0, l1])),
+            ),
             _ => return Err(header(4)),
         },
     };
     let available = r.remaining();
     let data = r.take_bytes(len).ok_or_else(|| {
-        error(mt, "floating field data", offset, DecodeErrorKind::Truncated { needed: len, available })
+        error(
+            mt,
+            "floating field data",
+            offset,
+            DecodeErrorKind::Truncated {
+                needed: len,
+                available,
+            },
+        )
     })?;
     Ok(Field { tag, data, offset })
 }
 
 /// Decodes the data of `f` as a `V`.
 #[inline]
-pub(crate) fn value<V: FloatValue>(f: Field, mt: MessageType, field: &'static str) -> Result<V, DecodeError> {
+pub(crate) fn value<V: FloatValue>(
+    f: Field,
+    mt: MessageType,
+    field: &'static str,
+) -> Result<V, DecodeError> {
     let (tag, offset) = (f.tag, f.offset);
     V::decode_data(tag, f.data).map_err(|k| error(mt, field, offset, k))
 }
@@ -220,7 +286,8 @@ pub(crate) fn tuple_slot<T: Default>(list: &mut Vec<T>) -> &mut T {
     if list.is_empty() {
         list.push(T::default());
     }
-    list.last_mut().unwrap_or_else(|| unreachable!("an element was just pushed"))
+    list.last_mut()
+        .unwrap_or_else(|| unreachable!("an element was just pushed"))
 }
 
 /// Writes a fixed-part count of a list.
@@ -234,7 +301,10 @@ pub(crate) fn count<T: FixedWire + TryFrom<usize>>(
     let n = T::try_from(len).map_err(|_| EncodeError {
         message_type: mt,
         field,
-        kind: EncodeErrorKind::TooManyItems { count: len, max: (1usize << (8 * T::SIZE)) - 1 },
+        kind: EncodeErrorKind::TooManyItems {
+            count: len,
+            max: (1usize << (8 * T::SIZE)) - 1,
+        },
     })?;
     n.put(buf);
     Ok(())
@@ -259,7 +329,11 @@ impl<'a> Writer<'a> {
             return Ok(false);
         }
         if len > max {
-            return Err(EncodeError { message_type: self.mt, field, kind: EncodeErrorKind::ValueTooLong { len, max } });
+            return Err(EncodeError {
+                message_type: self.mt,
+                field,
+                kind: EncodeErrorKind::ValueTooLong { len, max },
+            });
         }
         match self.width {
             FloatWidth::Narrow => {
@@ -277,8 +351,18 @@ impl<'a> Writer<'a> {
 
     /// Writes one field after checking it against `max`.
     #[inline]
-    pub fn field<V: FloatValue>(&mut self, tag: u16, v: &V, max: usize, field: &'static str) -> Result<(), EncodeError> {
-        v.check(max).map_err(|kind| EncodeError { message_type: self.mt, field, kind })?;
+    pub fn field<V: FloatValue>(
+        &mut self,
+        tag: u16,
+        v: &V,
+        max: usize,
+        field: &'static str,
+    ) -> Result<(), EncodeError> {
+        v.check(max).map_err(|kind| EncodeError {
+            message_type: self.mt,
+            field,
+            kind,
+        })?;
         if self.header(tag, v.data_len(), field)? {
             v.put_data(self.buf);
         }
@@ -313,8 +397,14 @@ mod tests {
 
     #[test]
     fn narrow_and_wide_headers() {
-        assert_eq!(fields(&[8, 2, b'7', 0, 2, 0], FloatWidth::Narrow), vec![(8, b"7\0".to_vec()), (2, vec![])]);
-        assert_eq!(fields(&[1, 47, 0, 1, 0], FloatWidth::Wide), vec![(303, vec![0])]);
+        assert_eq!(
+            fields(&[8, 2, b'7', 0, 2, 0], FloatWidth::Narrow),
+            vec![(8, b"7\0".to_vec()), (2, vec![])]
+        );
+        assert_eq!(
+            fields(&[1, 47, 0, 1, 0], FloatWidth::Wide),
+            vec![(303, vec![0])]
+        );
     }
 
     #[test]
@@ -324,7 +414,13 @@ mod tests {
         let e = next(&mut r, FloatWidth::Narrow, MessageType(23)).err();
         assert_eq!(
             e.map(|e| (e.offset, e.kind)),
-            Some((8, DecodeErrorKind::Truncated { needed: 5, available: 1 }))
+            Some((
+                8,
+                DecodeErrorKind::Truncated {
+                    needed: 5,
+                    available: 1
+                }
+            ))
         );
     }
 

@@ -52,7 +52,10 @@ impl Default for FrameDecoder {
 impl FrameDecoder {
     /// A decoder that refuses messages larger than `max_total` bytes (header included).
     pub fn new(max_total: usize) -> Self {
-        FrameDecoder { max_total: max_total.max(HEADER_LEN), offset: 0 }
+        FrameDecoder {
+            max_total: max_total.max(HEADER_LEN),
+            offset: 0,
+        }
     }
 
     /// Largest accepted message, header included.
@@ -77,7 +80,11 @@ impl FrameDecoder {
         let max_body = self.max_total - HEADER_LEN;
         let body_len = usize::try_from(length).unwrap_or(usize::MAX);
         if body_len > max_body {
-            return Err(FrameError::TooLong { offset: self.offset, length, max: max_body });
+            return Err(FrameError::TooLong {
+                offset: self.offset,
+                length,
+                max: max_body,
+            });
         }
         let total = HEADER_LEN + body_len;
         if buf.len() < total {
@@ -87,7 +94,10 @@ impl FrameDecoder {
         let mut frame = buf.split_to(total);
         frame.advance(HEADER_LEN);
         self.offset += total as u64;
-        Ok(Some(Frame { message_type, body: frame.freeze() }))
+        Ok(Some(Frame {
+            message_type,
+            body: frame.freeze(),
+        }))
     }
 
     /// Call at end of stream: an incomplete message left in `buf` is an error.
@@ -96,10 +106,16 @@ impl FrameDecoder {
             return Ok(());
         }
         let needed = match buf.get(..4) {
-            Some(&[a, b, c, d]) => HEADER_LEN.saturating_add(usize::try_from(u32::from_be_bytes([a, b, c, d])).unwrap_or(usize::MAX)),
+            Some(&[a, b, c, d]) => HEADER_LEN.saturating_add(
+                usize::try_from(u32::from_be_bytes([a, b, c, d])).unwrap_or(usize::MAX),
+            ),
             _ => HEADER_LEN,
         };
-        Err(FrameError::Truncated { offset: self.offset, needed, available: buf.len() })
+        Err(FrameError::Truncated {
+            offset: self.offset,
+            needed,
+            available: buf.len(),
+        })
     }
 }
 
@@ -132,7 +148,14 @@ mod tests {
         let mut d = FrameDecoder::new(4329);
         let mut buf = BytesMut::from(&[0xFF, 0xFF, 0xFF, 0xF0, 0, 0, 0, 3][..]);
         let cap = buf.capacity();
-        assert_eq!(d.decode(&mut buf), Err(FrameError::TooLong { offset: 0, length: 0xFFFF_FFF0, max: 4321 }));
+        assert_eq!(
+            d.decode(&mut buf),
+            Err(FrameError::TooLong {
+                offset: 0,
+                length: 0xFFFF_FFF0,
+                max: 4321
+            })
+        );
         assert_eq!(buf.capacity(), cap);
         // Exactly the maximum is fine.
         let mut ok = BytesMut::new();
@@ -145,8 +168,22 @@ mod tests {
     fn truncated_stream_is_reported_at_finish() {
         let d = FrameDecoder::default();
         let buf = BytesMut::from(&HEARTBEAT_REQ[..3]);
-        assert_eq!(d.finish(&buf), Err(FrameError::Truncated { offset: 0, needed: 8, available: 3 }));
+        assert_eq!(
+            d.finish(&buf),
+            Err(FrameError::Truncated {
+                offset: 0,
+                needed: 8,
+                available: 3
+            })
+        );
         let buf = BytesMut::from(&HEARTBEAT_REQ[..10]);
-        assert_eq!(d.finish(&buf), Err(FrameError::Truncated { offset: 0, needed: 12, available: 10 }));
+        assert_eq!(
+            d.finish(&buf),
+            Err(FrameError::Truncated {
+                offset: 0,
+                needed: 12,
+                available: 10
+            })
+        );
     }
 }

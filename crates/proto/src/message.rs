@@ -64,7 +64,9 @@ impl Message {
         });
         match result {
             Ok(total) => {
-                let len = u32::try_from(total - HEADER_LEN).unwrap_or(u32::MAX).to_be_bytes();
+                let len = u32::try_from(total - HEADER_LEN)
+                    .unwrap_or(u32::MAX)
+                    .to_be_bytes();
                 if let Some(slot) = buf.get_mut(start..start + 4) {
                     slot.copy_from_slice(&len);
                 }
@@ -88,7 +90,10 @@ impl Message {
     pub fn to_frame(&self, version: u32) -> Result<Frame, EncodeError> {
         let mut all = self.to_bytes(version)?;
         let body = all.split_off(HEADER_LEN);
-        Ok(Frame { message_type: self.message_type(), body })
+        Ok(Frame {
+            message_type: self.message_type(),
+            body,
+        })
     }
 
     /// Cisco's name of the message type (`"UNKNOWN"` for an unknown type).
@@ -100,7 +105,10 @@ impl Message {
     }
 
     fn unknown(type_id: MessageType, body: &Bytes) -> Message {
-        Message::Unknown { type_id: type_id.0, body: RawBytes(body.clone()) }
+        Message::Unknown {
+            type_id: type_id.0,
+            body: RawBytes(body.clone()),
+        }
     }
 
     fn encode_unknown(body: &RawBytes, buf: &mut BytesMut) {

@@ -38,14 +38,21 @@ pub struct NamedArray {
 impl NamedVariable {
     /// A variable from name and value.
     pub fn new(name: impl Into<CtiString>, value: impl Into<CtiString>) -> Self {
-        NamedVariable { name: name.into(), value: value.into() }
+        NamedVariable {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
 impl NamedArray {
     /// An array element from index, name and value.
     pub fn new(index: u8, name: impl Into<CtiString>, value: impl Into<CtiString>) -> Self {
-        NamedArray { index, name: name.into(), value: value.into() }
+        NamedArray {
+            index,
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 

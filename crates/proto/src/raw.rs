@@ -132,6 +132,9 @@ mod tests {
         assert_eq!(r.to_hex(), "00ab10");
         assert_eq!(RawBytes::from_hex(" 00 AB\n10 "), Ok(r));
         assert_eq!(RawBytes::from_hex("0"), Err(HexError::Odd));
-        assert!(matches!(RawBytes::from_hex("zz"), Err(HexError::BadChar { ch: 'z', pos: 0 })));
+        assert!(matches!(
+            RawBytes::from_hex("zz"),
+            Err(HexError::BadChar { ch: 'z', pos: 0 })
+        ));
     }
 }

@@ -71,7 +71,10 @@ mod tests {
     fn never_shown() {
         let s = Secret::from("hunter2");
         assert_eq!(format!("{s:?}"), "Secret(\"<redacted>\")");
-        assert_eq!(serde_json::to_string(&s).ok().as_deref(), Some("\"<redacted>\""));
+        assert_eq!(
+            serde_json::to_string(&s).ok().as_deref(),
+            Some("\"<redacted>\"")
+        );
         assert_eq!(s.expose(), b"hunter2");
         assert_eq!(format!("{:?}", Secret::default()), "Secret(\"\")");
     }

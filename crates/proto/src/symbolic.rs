@@ -34,8 +34,15 @@ macro_rules! impl_enum {
             type Err = $crate::constants::UnknownName;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::from_name(s.trim())
-                    .or_else(|| $crate::symbolic::parse_number(s).and_then(|n| <$repr>::try_from(n).ok()).map(Self))
-                    .ok_or_else(|| $crate::constants::UnknownName { type_name: stringify!($t), text: s.to_owned() })
+                    .or_else(|| {
+                        $crate::symbolic::parse_number(s)
+                            .and_then(|n| <$repr>::try_from(n).ok())
+                            .map(Self)
+                    })
+                    .ok_or_else(|| $crate::constants::UnknownName {
+                        type_name: stringify!($t),
+                        text: s.to_owned(),
+                    })
             }
         }
         $crate::symbolic::impl_common!($t, $repr);
@@ -77,7 +84,11 @@ macro_rules! impl_mask {
             }
             /// The names of the set bits, in table order.
             pub fn names(self) -> Vec<&'static str> {
-                Self::ALL.iter().filter(|(_, v)| v.0 != 0 && self.contains(*v)).map(|(n, _)| *n).collect()
+                Self::ALL
+                    .iter()
+                    .filter(|(_, v)| v.0 != 0 && self.contains(*v))
+                    .map(|(n, _)| *n)
+                    .collect()
             }
         }
         impl ::std::fmt::Debug for $t {
@@ -105,8 +116,14 @@ macro_rules! impl_mask {
                     let p = part.trim();
                     let v = Self::from_name(p)
                         .map(|v| v.0)
-                        .or_else(|| $crate::symbolic::parse_number(p).and_then(|n| <$repr>::try_from(n).ok()))
-                        .ok_or_else(|| $crate::constants::UnknownName { type_name: stringify!($t), text: p.to_owned() })?;
+                        .or_else(|| {
+                            $crate::symbolic::parse_number(p)
+                                .and_then(|n| <$repr>::try_from(n).ok())
+                        })
+                        .ok_or_else(|| $crate::constants::UnknownName {
+                            type_name: stringify!($t),
+                            text: p.to_owned(),
+                        })?;
                     bits |= v;
                 }
                 Ok(Self(bits))
@@ -175,10 +192,14 @@ macro_rules! impl_common {
                         write!(f, "a {} name or number", stringify!($t))
                     }
                     fn visit_u64<E: ::serde::de::Error>(self, v: u64) -> Result<$t, E> {
-                        <$repr>::try_from(v).map($t).map_err(|_| E::custom(format!("{v} does not fit {}", stringify!($t))))
+                        <$repr>::try_from(v)
+                            .map($t)
+                            .map_err(|_| E::custom(format!("{v} does not fit {}", stringify!($t))))
                     }
                     fn visit_i64<E: ::serde::de::Error>(self, v: i64) -> Result<$t, E> {
-                        <$repr>::try_from(v).map($t).map_err(|_| E::custom(format!("{v} does not fit {}", stringify!($t))))
+                        <$repr>::try_from(v)
+                            .map($t)
+                            .map_err(|_| E::custom(format!("{v} does not fit {}", stringify!($t))))
                     }
                     fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$t, E> {
                         v.parse::<$t>().map_err(E::custom)
@@ -200,10 +221,16 @@ mod tests {
     fn names_numbers_and_unknown_values() {
         assert_eq!(AgentState::AGENT_STATE_AVAILABLE.0, 3);
         assert_eq!(AgentState(3).name(), Some("AGENT_STATE_AVAILABLE"));
-        assert_eq!(AgentState::from_name("AGENT_STATE_TALKING"), Some(AgentState(4)));
+        assert_eq!(
+            AgentState::from_name("AGENT_STATE_TALKING"),
+            Some(AgentState(4))
+        );
         assert_eq!(AgentState(999).name(), None);
         assert_eq!(format!("{:?}", AgentState(999)), "AgentState(999)");
-        assert_eq!("AGENT_STATE_LOGOUT".parse::<AgentState>().ok(), Some(AgentState(1)));
+        assert_eq!(
+            "AGENT_STATE_LOGOUT".parse::<AgentState>().ok(),
+            Some(AgentState(1))
+        );
         assert_eq!("0x10".parse::<StatusCode>().ok(), Some(StatusCode(16)));
         assert_eq!(MessageType::OPEN_REQ.0, 3);
         assert_eq!(MessageType(23).to_string(), "BEGIN_CALL_EVENT");
@@ -211,10 +238,22 @@ mod tests {
 
     #[test]
     fn json_uses_names_when_known() {
-        assert_eq!(serde_json::to_string(&AgentState(3)).ok().as_deref(), Some("\"AGENT_STATE_AVAILABLE\""));
-        assert_eq!(serde_json::to_string(&AgentState(999)).ok().as_deref(), Some("999"));
-        assert_eq!(serde_json::from_str::<AgentState>("\"AGENT_STATE_READY_X\"").ok(), None);
-        assert_eq!(serde_json::from_str::<AgentState>("4").ok(), Some(AgentState(4)));
+        assert_eq!(
+            serde_json::to_string(&AgentState(3)).ok().as_deref(),
+            Some("\"AGENT_STATE_AVAILABLE\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&AgentState(999)).ok().as_deref(),
+            Some("999")
+        );
+        assert_eq!(
+            serde_json::from_str::<AgentState>("\"AGENT_STATE_READY_X\"").ok(),
+            None
+        );
+        assert_eq!(
+            serde_json::from_str::<AgentState>("4").ok(),
+            Some(AgentState(4))
+        );
         assert_eq!(serde_json::from_str::<AgentState>("70000").ok(), None);
     }
 
@@ -223,7 +262,10 @@ mod tests {
         let m = CallMsgMask::BEGIN_CALL_MASK | CallMsgMask::END_CALL_MASK;
         assert_eq!(m.0, 0x6000);
         assert_eq!(m.names(), vec!["BEGIN_CALL_MASK", "END_CALL_MASK"]);
-        assert_eq!("BEGIN_CALL_MASK|END_CALL_MASK".parse::<CallMsgMask>().ok(), Some(m));
+        assert_eq!(
+            "BEGIN_CALL_MASK|END_CALL_MASK".parse::<CallMsgMask>().ok(),
+            Some(m)
+        );
         assert_eq!(serde_json::to_string(&m).ok().as_deref(), Some("24576"));
         assert_eq!(format!("{m:?}"), "BEGIN_CALL_MASK | END_CALL_MASK");
     }

@@ -27,7 +27,11 @@ pub const fn is_supported(version: u32) -> bool {
 
 /// The largest message (header included) this library writes at `version`.
 pub const fn max_message_size(version: u32) -> usize {
-    if version < WIDE_FLOATING_FROM { MAX_MESSAGE_SIZE_V19 } else { MAX_MESSAGE_SIZE }
+    if version < WIDE_FLOATING_FROM {
+        MAX_MESSAGE_SIZE_V19
+    } else {
+        MAX_MESSAGE_SIZE
+    }
 }
 
 /// The encoding of a floating field's tag and length (§2.1, K2).
@@ -42,7 +46,11 @@ pub enum FloatWidth {
 impl FloatWidth {
     /// The width used by `version`.
     pub const fn for_version(version: u32) -> Self {
-        if version < WIDE_FLOATING_FROM { FloatWidth::Narrow } else { FloatWidth::Wide }
+        if version < WIDE_FLOATING_FROM {
+            FloatWidth::Narrow
+        } else {
+            FloatWidth::Wide
+        }
     }
 
     /// Bytes of tag + length.

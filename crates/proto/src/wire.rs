@@ -106,10 +106,7 @@ mod tests {
         (-2_i32).put(&mut b);
         true.put(&mut b);
         7_u8.put(&mut b);
-        assert_eq!(
-            &b[..],
-            &[1, 2, 3, 4, 5, 6, 0xFF, 0xFF, 0xFF, 0xFE, 0, 1, 7]
-        );
+        assert_eq!(&b[..], &[1, 2, 3, 4, 5, 6, 0xFF, 0xFF, 0xFF, 0xFE, 0, 1, 7]);
         let bytes = b.freeze();
         let mut r = Reader::new(&bytes);
         assert_eq!(r.read::<u16>(), Some(0x0102));

@@ -1,7 +1,14 @@
 //! Property tests over every typed message: encode → decode is the identity in both floating widths, the JSON
 //! form round-trips, framing survives any split of the stream, and no input makes a decoder panic.
 
-#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::cast_possible_truncation, reason = "test code")]
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "test code"
+)]
 
 use bytes::{Bytes, BytesMut};
 use cti_proto::{EncodeErrorKind, Frame, FrameDecoder, Message, MessageType};
@@ -9,8 +16,8 @@ use proptest::prelude::*;
 
 mod support;
 
-use support::random::Gen;
 use support::generated::{MESSAGE_COUNT, random_message};
+use support::random::Gen;
 
 /// Versions covering both floating widths and every `since` boundary.
 const VERSIONS: [u32; 6] = [13, 14, 18, 19, 20, 24];

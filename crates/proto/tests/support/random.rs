@@ -19,11 +19,20 @@ pub struct Gen {
 
 impl Gen {
     pub fn new(seed: u64, version: u32) -> Self {
-        Gen { state: seed ^ 0x9E37_79B9_7F4A_7C15, version, ascii: false, no_secrets: false }
+        Gen {
+            state: seed ^ 0x9E37_79B9_7F4A_7C15,
+            version,
+            ascii: false,
+            no_secrets: false,
+        }
     }
 
     pub fn for_json(seed: u64, version: u32) -> Self {
-        Gen { ascii: true, no_secrets: true, ..Gen::new(seed, version) }
+        Gen {
+            ascii: true,
+            no_secrets: true,
+            ..Gen::new(seed, version)
+        }
     }
 
     pub fn next(&mut self) -> u64 {
@@ -72,7 +81,13 @@ impl Gen {
     fn text(&mut self, max_len: usize) -> Vec<u8> {
         let n = self.len(max_len.min(48));
         (0..n)
-            .map(|_| if self.ascii { 0x20 + (self.next() % 95) as u8 } else { 1 + (self.next() % 255) as u8 })
+            .map(|_| {
+                if self.ascii {
+                    0x20 + (self.next() % 95) as u8
+                } else {
+                    1 + (self.next() % 255) as u8
+                }
+            })
             .collect()
     }
 
@@ -121,6 +136,9 @@ impl Gen {
             return Vec::new();
         }
         let tag = 111 + (self.next() % 10) as u16;
-        vec![RawField { tag, data: self.unspec(16) }]
+        vec![RawField {
+            tag,
+            data: self.unspec(16),
+        }]
     }
 }
