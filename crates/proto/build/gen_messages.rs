@@ -258,18 +258,59 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         let _ = writeln!(s, "        Self::decode_at(body, version, width)\n    }}\n");
     } else {
         let alts: Vec<String> = sinces.iter().map(u32::to_string).collect();
-        let _ = writeln!(s, "        match Self::decode_at(body, version, width) {{");
-        let _ = writeln!(s, "            Ok(m) => Ok(m),");
         let _ = writeln!(
             s,
-            "            // Lenient (K20): a peer of the first version with a new fixed field may send the older shape."
+            "        let current = Self::decode_at(body, version, width);"
         );
         let _ = writeln!(
             s,
-            "            Err(e) if matches!(version, {}) => Self::decode_at(body, version - 1, width).map_err(|_| e),",
+            "        if !matches!(version, {}) {{\n            return current;\n        }}",
             alts.join(" | ")
         );
-        let _ = writeln!(s, "            Err(e) => Err(e),\n        }}\n    }}\n");
+        let _ = writeln!(
+            s,
+            "        // K20: at the first version with a new fixed field, peers also send the older shape, and both"
+        );
+        let _ = writeln!(
+            s,
+            "        // may parse. Keep the one whose floating part reads cleanest; the documented shape on a tie."
+        );
+        let _ = writeln!(
+            s,
+            "        match (current, Self::decode_at(body, version - 1, width)) {{"
+        );
+        let _ = writeln!(
+            s,
+            "            (Ok(a), Ok(b)) => Ok(if b.shape_score() > a.shape_score() {{ b }} else {{ a }}),"
+        );
+        let _ = writeln!(s, "            (Ok(a), Err(_)) => Ok(a),");
+        let _ = writeln!(s, "            (Err(_), Ok(b)) => Ok(b),");
+        let _ = writeln!(
+            s,
+            "            (Err(e), Err(_)) => Err(e),\n        }}\n    }}\n"
+        );
+        // shape_score: known floating fields minus twice the unknown ones (and the lenient tail).
+        let _ = writeln!(s, "    fn shape_score(&self) -> isize {{");
+        let _ = writeln!(s, "        let mut known = 0usize;");
+        for f in &m.floats {
+            match f {
+                FloatItem::Single { name, .. } => {
+                    let _ = writeln!(s, "        known += usize::from(self.{name}.is_some());");
+                }
+                FloatItem::List { name, .. } | FloatItem::Tuples { name, .. } => {
+                    let _ = writeln!(s, "        known += self.{name}.len();");
+                }
+            }
+        }
+        let tail = if m.lenient_tail {
+            " + 2 * usize::from(self.tail.is_some())"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "        known as isize - 2 * (self.unknown_fields.len(){tail}) as isize\n    }}\n"
+        );
     }
     let _ = writeln!(
         s,

@@ -78,10 +78,18 @@ pub fn generate(ms: &Messages) -> String {
             if let FixedItem::Field { name, ty, since } = f {
                 match since {
                     Some(v) => {
+                        // Version-gated fields carry small values in practice (DepartmentID, SessionType, a
+                        // DeviceIDType): their first bytes never read as a known floating field, which keeps the
+                        // K20 shape choice exact.
+                        let small = match ty.rust.as_str() {
+                            "u8" => "g.u8()".to_string(),
+                            "bool" => "g.bool()".to_string(),
+                            "u16" | "u32" | "i32" => format!("{}::from(g.u8())", ty.rust),
+                            name => format!("{name}(g.u8().into())"),
+                        };
                         let _ = writeln!(
                             s,
-                            "    m.{name} = if g.version >= {v} {{ Some({}) }} else {{ None }};",
-                            fixed(ty)
+                            "    m.{name} = if g.version >= {v} {{ Some({small}) }} else {{ None }};"
                         );
                     }
                     None => {
