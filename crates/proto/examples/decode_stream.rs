@@ -4,7 +4,10 @@
 //! `cargo run -p cti-proto --example decode_stream [VERSION]`
 
 use bytes::BytesMut;
-use cti_proto::constants::*;
+use cti_proto::constants::{
+    BEGIN_CALL_MASK, CALL_DATA_UPDATE_MASK, CALLTYPE_ACD_IN, CONNECTION_ID_STATIC,
+    CTI_SERVICE_ALL_EVENTS, END_CALL_MASK, NULL_PERIPHERAL_ID, PT_ENTERPRISE_AGENT,
+};
 use cti_proto::message::{BeginCallEvent, EndCallEvent, OpenReq};
 use cti_proto::{FrameDecoder, Message, NamedVariable};
 
@@ -30,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     begin.connection_device_id = Some("1001".into());
     begin.ani = Some("4085550123".into());
     begin.call_variable_1 = Some("ACCT-77812".into());
-    begin.named_variables.push(NamedVariable::new("user.customer.tier", "gold"));
+    begin
+        .named_variables
+        .push(NamedVariable::new("user.customer.tier", "gold"));
 
     let mut end = EndCallEvent::default();
     end.peripheral_id = 5000;
@@ -38,7 +43,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     end.connection_device_id = Some("1001".into());
 
     let mut wire = BytesMut::new();
-    for m in [Message::from(open), Message::from(begin), Message::from(end)] {
+    for m in [
+        Message::from(open),
+        Message::from(begin),
+        Message::from(end),
+    ] {
         m.encode(version, &mut wire)?;
     }
     println!("{} bytes at protocol version {version}", wire.len());

@@ -4,14 +4,19 @@
 //! Every byte below was derived by hand from the facts (§1 MHDR, §2 types, §2.1 floating fields: 1-byte tag and
 //! length below v20, 2-byte from v20), never produced by running the encoder.
 
-#![allow(clippy::field_reassign_with_default, reason = "message structs are #[non_exhaustive]: built field by field")]
+#![allow(
+    clippy::field_reassign_with_default,
+    reason = "message structs are #[non_exhaustive]: built field by field"
+)]
 
 mod vectors;
 
 use bytes::{Bytes, BytesMut};
 use cti_proto::constants::*;
 use cti_proto::message::*;
-use cti_proto::{DecodeErrorKind, EncodeError, EncodeErrorKind, Message, RawBytes, RawField, Secret};
+use cti_proto::{
+    DecodeErrorKind, EncodeError, EncodeErrorKind, Message, RawBytes, RawField, Secret,
+};
 use vectors::*;
 
 // ---------------------------------------------------------------------------------------------- OPEN_REQ
@@ -133,7 +138,10 @@ fn open_req_unknown_tag_is_kept_and_written_last() {
     m.services_requested = CTI_SERVICE_ALL_EVENTS;
     m.client_id = s("rec1");
     m.client_password = Some(Secret::default());
-    m.unknown_fields = vec![RawField { tag: 112, data: RawBytes(Bytes::from_static(&[0xAB, 0xCD])) }];
+    m.unknown_fields = vec![RawField {
+        tag: 112,
+        data: RawBytes(Bytes::from_static(&[0xAB, 0xCD])),
+    }];
     assert_lenient(&wire, 19, &Message::from(m), &rewritten);
 }
 
@@ -234,7 +242,8 @@ fn open_conf_v24_body_32() {
 /// the strict writer puts the v19 shape back (DepartmentID 0).
 #[test]
 fn open_conf_declared_v19_without_department_id_k20() {
-    let wire = hex("0000001A 00000004  00000001 00000010 00000000 00000000 65A0BC00 0001 0011 0003");
+    let wire =
+        hex("0000001A 00000004  00000001 00000010 00000000 00000000 65A0BC00 0001 0011 0003");
     let mut m = OpenConf::default();
     m.invoke_id = 1;
     m.services_granted = CTI_SERVICE_ALL_EVENTS;
@@ -242,11 +251,16 @@ fn open_conf_declared_v19_without_department_id_k20() {
     m.peripheral_online = true;
     m.peripheral_type = PT_ENTERPRISE_AGENT;
     m.agent_state = AGENT_STATE_AVAILABLE;
-    let rewritten = hex("0000001E 00000004  00000001 00000010 00000000 00000000 65A0BC00 0001 0011 0003 00000000");
+    let rewritten = hex(
+        "0000001E 00000004  00000001 00000010 00000000 00000000 65A0BC00 0001 0011 0003 00000000",
+    );
     let mut back = m.clone();
     back.department_id = Some(0);
     assert_eq!(decode(&wire, 19).ok(), Some(Message::from(m)));
-    assert_eq!(show(&Message::from(back.clone()).to_bytes(19).unwrap()), show(&rewritten));
+    assert_eq!(
+        show(&Message::from(back.clone()).to_bytes(19).unwrap()),
+        show(&rewritten)
+    );
     assert_eq!(decode(&rewritten, 19).ok(), Some(Message::from(back)));
 }
 
@@ -323,8 +337,16 @@ fn heartbeat_req_and_conf() {
     let mut conf = HeartbeatConf::default();
     conf.invoke_id = 9;
     for v in [19, 24] {
-        assert_vector(&hex("00000004 00000005  00000009"), v, &Message::from(req.clone()));
-        assert_vector(&hex("00000004 00000006  00000009"), v, &Message::from(conf.clone()));
+        assert_vector(
+            &hex("00000004 00000005  00000009"),
+            v,
+            &Message::from(req.clone()),
+        );
+        assert_vector(
+            &hex("00000004 00000006  00000009"),
+            v,
+            &Message::from(conf.clone()),
+        );
     }
 }
 
@@ -336,8 +358,16 @@ fn close_req_and_conf() {
     let mut conf = CloseConf::default();
     conf.invoke_id = 10;
     for v in [19, 24] {
-        assert_vector(&hex("00000008 00000007  0000000A 00000000"), v, &Message::from(req.clone()));
-        assert_vector(&hex("00000004 00000008  0000000A"), v, &Message::from(conf.clone()));
+        assert_vector(
+            &hex("00000008 00000007  0000000A 00000000"),
+            v,
+            &Message::from(req.clone()),
+        );
+        assert_vector(
+            &hex("00000004 00000008  0000000A"),
+            v,
+            &Message::from(conf.clone()),
+        );
     }
 }
 
@@ -416,7 +446,10 @@ fn unknown_message_type_151_round_trips() {
         0000000C 00000097          # 12 body bytes, type 151
         00000007 01 05 "abcd" 00 FF
     "#);
-    let m = Message::Unknown { type_id: 151, body: RawBytes(Bytes::copy_from_slice(&bytes[8..])) };
+    let m = Message::Unknown {
+        type_id: 151,
+        body: RawBytes(Bytes::copy_from_slice(&bytes[8..])),
+    };
     assert_vector(&bytes, 19, &m);
     assert_vector(&bytes, 24, &m);
     assert_eq!(m.name(), "UNKNOWN");
@@ -431,7 +464,13 @@ fn truncated_fixed_part_names_field_and_offset() {
     assert_eq!(e.message_type, MessageType(7));
     assert_eq!(e.field, "status");
     assert_eq!(e.offset, 12);
-    assert_eq!(e.kind, DecodeErrorKind::Truncated { needed: 4, available: 2 });
+    assert_eq!(
+        e.kind,
+        DecodeErrorKind::Truncated {
+            needed: 4,
+            available: 2
+        }
+    );
     assert!(e.to_string().contains("status"), "{e}");
 }
 
@@ -442,12 +481,24 @@ fn floating_field_overrunning_the_body() {
     let narrow = hex(&format!("00000031 00000003 {fixed} 01 20 \"abc\""));
     let e = decode_err(&narrow, 19);
     assert_eq!((e.message_type, e.offset), (MessageType(3), 52));
-    assert_eq!(e.kind, DecodeErrorKind::Truncated { needed: 32, available: 3 });
+    assert_eq!(
+        e.kind,
+        DecodeErrorKind::Truncated {
+            needed: 32,
+            available: 3
+        }
+    );
 
     let wide = hex(&format!("00000032 00000003 {fixed} 0001 0040 \"ab\""));
     let e = decode_err(&wide, 24);
     assert_eq!((e.message_type, e.offset), (MessageType(3), 52));
-    assert_eq!(e.kind, DecodeErrorKind::Truncated { needed: 64, available: 2 });
+    assert_eq!(
+        e.kind,
+        DecodeErrorKind::Truncated {
+            needed: 64,
+            available: 2
+        }
+    );
 }
 
 /// A numeric floating field with the wrong length (ApplicationPathID INT sent in 2 bytes).
@@ -464,7 +515,14 @@ fn numeric_floating_field_with_wrong_length() {
     assert_eq!(e.message_type, MessageType(3));
     assert_eq!(e.field, "application_path_id");
     assert_eq!(e.offset, 54);
-    assert_eq!(e.kind, DecodeErrorKind::FieldLength { tag: 97, expected: 4, actual: 2 });
+    assert_eq!(
+        e.kind,
+        DecodeErrorKind::FieldLength {
+            tag: 97,
+            expected: 4,
+            actual: 2
+        }
+    );
 }
 
 /// An over-long string is refused on encode, naming the field, and nothing is written.
@@ -490,7 +548,10 @@ fn over_long_string_is_refused_and_nothing_written() {
 #[test]
 fn message_over_4329_bytes_at_v19() {
     // 12 (MHDR + InvokeID) + 16 × (2 + 255) + (2 + 203) = 12 + 4112 + 205 = 4329.
-    let field = |len: usize| RawField { tag: 200, data: RawBytes(Bytes::from(vec![0x5A; len])) };
+    let field = |len: usize| RawField {
+        tag: 200,
+        data: RawBytes(Bytes::from(vec![0x5A; len])),
+    };
     let mut m = HeartbeatReq::default();
     m.invoke_id = 1;
     m.unknown_fields = (0..16).map(|_| field(255)).chain([field(203)]).collect();
@@ -502,7 +563,13 @@ fn message_over_4329_bytes_at_v19() {
     let mut buf = BytesMut::new();
     let e = Message::from(m.clone()).encode(19, &mut buf).unwrap_err();
     assert_eq!(e.field, "message");
-    assert_eq!(e.kind, EncodeErrorKind::MessageTooLong { len: 4330, max: 4329 });
+    assert_eq!(
+        e.kind,
+        EncodeErrorKind::MessageTooLong {
+            len: 4330,
+            max: 4329
+        }
+    );
     assert!(buf.is_empty());
     // At v24 the same fields take 4 header bytes each: 12 + 16 × 259 + 208 = 4364, well under 12500.
     assert_eq!(Message::from(m).to_bytes(24).unwrap().len(), 4364);
