@@ -148,9 +148,16 @@ fn tuple_struct(s: &mut String, t: &TupleDef) {
 fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     docs(s, "", &m.docs);
     docs(s, "", &layout_doc(m, tuples));
+    // With version-gated fields, Default is written by hand: they default to Some (the documented shape);
+    // None only comes from a peer that sent the older shape, and is written back that way (K20).
+    let derive_default = if since_versions(m).is_empty() {
+        "Default, "
+    } else {
+        ""
+    };
     let _ = writeln!(
         s,
-        "#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]"
+        "#[derive(Debug, Clone, {derive_default}PartialEq, Eq, Serialize, Deserialize)]"
     );
     let _ = writeln!(
         s,
@@ -163,7 +170,7 @@ fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 Some(v) => {
                     let _ = writeln!(
                         s,
-                        "    #[doc = \"Fixed part, {}; present from protocol version {v}.\"]",
+                        "    #[doc = \"Fixed part, {}; present from protocol version {v}. `Some` by default; `None` when a peer sent the older shape (K20), which is then written back unchanged.\"]",
                         ty.wire
                     );
                     let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Option::is_none\")]");
@@ -241,6 +248,44 @@ fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         );
     }
     let _ = writeln!(s, "}}\n");
+}
+
+/// `impl Default` for a message with version-gated fields: those are `Some(default)`.
+fn manual_default(s: &mut String, m: &MessageDef) {
+    if since_versions(m).is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "impl Default for {} {{\n    fn default() -> Self {{\n        Self {{",
+        m.rust
+    );
+    for f in &m.fixed {
+        if let FixedItem::Field { name, since, .. } = f {
+            let v = if since.is_some() {
+                "Some(Default::default())"
+            } else {
+                "Default::default()"
+            };
+            let _ = writeln!(s, "            {name}: {v},");
+        }
+    }
+    if let Some(r) = &m.rest_u32 {
+        let _ = writeln!(s, "            {r}: Vec::new(),");
+    }
+    for f in &m.floats {
+        let (FloatItem::Single { name, .. }
+        | FloatItem::List { name, .. }
+        | FloatItem::Tuples { name, .. }) = f;
+        let _ = writeln!(s, "            {name}: Default::default(),");
+    }
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "            unknown_fields: Vec::new(),");
+    }
+    if m.lenient_tail {
+        let _ = writeln!(s, "            tail: None,");
+    }
+    let _ = writeln!(s, "        }}\n    }}\n}}\n");
 }
 
 fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
@@ -484,7 +529,7 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             } => {
                 let _ = writeln!(
                     s,
-                    "        if version >= {v} {{\n            self.{name}.unwrap_or_default().put(buf);\n        }}"
+                    "        if version >= {v} {{\n            if let Some(v) = self.{name} {{\n                v.put(buf);\n            }}\n        }}"
                 );
             }
             FixedItem::Count { list, width } => {
@@ -769,6 +814,24 @@ fn message_enum(s: &mut String, ms: &Messages) {
     );
     let _ = writeln!(
         s,
+        "    /// Floating fields of this message that its definition does not name (kept byte for byte)."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn unknown_fields(&self) -> &[RawField] {{\n        match self {{"
+    );
+    for m in &ms.messages {
+        if m.rest_u32.is_none() {
+            let _ = writeln!(
+                s,
+                "            Message::{}(m) => &m.unknown_fields,",
+                m.rust
+            );
+        }
+    }
+    let _ = writeln!(s, "            _ => &[],\n        }}\n    }}\n");
+    let _ = writeln!(
+        s,
         "    /// The InvokeID of a request or confirmation (`None` for events and unknown messages)."
     );
     let _ = writeln!(
@@ -797,6 +860,7 @@ pub fn generate(ms: &Messages, _c: &Constants) -> String {
     }
     for m in &ms.messages {
         message_struct(&mut s, m, &ms.tuples);
+        manual_default(&mut s, m);
         message_impl(&mut s, m, &ms.tuples);
     }
     message_enum(&mut s, ms);

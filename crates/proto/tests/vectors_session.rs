@@ -165,6 +165,8 @@ fn open_conf_v18_body_26() {
         E0 02 0000                 # MultilineAgentControl(224) = 0
     ");
     let mut m = OpenConf::default();
+    m.department_id = None; // not in a v18 body
+    m.session_type = None;
     m.invoke_id = 1;
     m.services_granted = CTI_SERVICE_ALL_EVENTS;
     m.icm_central_controller_time = 0x65A0_BC00;
@@ -189,6 +191,7 @@ fn open_conf_v19_body_30() {
         E0 02 0000                 # MultilineAgentControl
     ");
     let mut m = OpenConf::default();
+    m.session_type = None; // from v24
     m.invoke_id = 2;
     m.services_granted = CTI_SERVICE_ALL_EVENTS;
     m.icm_central_controller_time = 0x65A0_BC00;
@@ -238,8 +241,8 @@ fn open_conf_v24_body_32() {
     assert_vector(&bytes, 24, &Message::from(m));
 }
 
-/// K20, no floating part: a peer declaring v19 sends the 26-byte body; it still decodes (no DepartmentID), and
-/// the strict writer puts the v19 shape back (DepartmentID 0).
+/// K20, no floating part: a peer declaring v19 sends the 26-byte body; it still decodes (`department_id` None)
+/// and is written back byte for byte; a message built for v19 (DepartmentID given) is written in the v19 shape.
 #[test]
 fn open_conf_declared_v19_without_department_id_k20() {
     let wire =
@@ -251,17 +254,17 @@ fn open_conf_declared_v19_without_department_id_k20() {
     m.peripheral_online = true;
     m.peripheral_type = PT_ENTERPRISE_AGENT;
     m.agent_state = AGENT_STATE_AVAILABLE;
-    let rewritten = hex(
+    m.department_id = None;
+    m.session_type = None;
+    assert_eq!(decode(&wire, 19).ok(), Some(Message::from(m.clone())));
+    assert_eq!(show(&Message::from(m.clone()).to_bytes(19).unwrap()), show(&wire));
+    let built = hex(
         "0000001E 00000004  00000001 00000010 00000000 00000000 65A0BC00 0001 0011 0003 00000000",
     );
-    let mut back = m.clone();
-    back.department_id = Some(0);
-    assert_eq!(decode(&wire, 19).ok(), Some(Message::from(m)));
-    assert_eq!(
-        show(&Message::from(back.clone()).to_bytes(19).unwrap()),
-        show(&rewritten)
-    );
-    assert_eq!(decode(&rewritten, 19).ok(), Some(Message::from(back)));
+    let mut v19 = m;
+    v19.department_id = Some(0);
+    assert_eq!(show(&Message::from(v19.clone()).to_bytes(19).unwrap()), show(&built));
+    assert_eq!(decode(&built, 19).ok(), Some(Message::from(v19)));
 }
 
 /// K20 with the SC sample's floating part (`…0,1, 0,17, 0,3` then `228,2,…` `224,2,0,0`), declared v19: the
@@ -275,6 +278,8 @@ fn open_conf_declared_v19_sc_sample_with_floats_k20() {
         E0 02 0000                 # MultilineAgentControl
     ");
     let mut m = OpenConf::default();
+    m.department_id = None; // the older shape
+    m.session_type = None;
     m.invoke_id = 1;
     m.services_granted = CTI_SERVICE_ALL_EVENTS;
     m.pg_status = PgStatus(0x13);
