@@ -326,13 +326,37 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         );
         let _ = writeln!(
             s,
-            "            (Ok(a), Ok(b)) => Ok(if b.shape_score() > a.shape_score() {{ b }} else {{ a }}),"
+            "            (Ok(a), Ok(b)) => Ok(if !a.gated_plausible(version) && b.shape_score() > a.shape_score() {{ b }} else {{ a }}),"
         );
         let _ = writeln!(s, "            (Ok(a), Err(_)) => Ok(a),");
         let _ = writeln!(s, "            (Err(_), Ok(b)) => Ok(b),");
         let _ = writeln!(
             s,
             "            (Err(e), Err(_)) => Err(e),\n        }}\n    }}\n"
+        );
+        // gated_plausible: the new field's value looks like one (a 4-byte value with a zero top byte).
+        let _ = writeln!(s, "    fn gated_plausible(&self, version: u32) -> bool {{");
+        let mut conds = Vec::new();
+        for f in &m.fixed {
+            if let FixedItem::Field {
+                name,
+                since: Some(v),
+                ..
+            } = f
+            {
+                conds.push(format!(
+                    "(version != {v} || self.{name}.is_none_or(floating::plausible))"
+                ));
+            }
+        }
+        let _ = writeln!(
+            s,
+            "        {}\n    }}\n",
+            if conds.is_empty() {
+                "true".to_string()
+            } else {
+                conds.join(" && ")
+            }
         );
         // shape_score: known floating fields minus twice the unknown ones (and the lenient tail).
         let _ = writeln!(s, "    fn shape_score(&self) -> isize {{");
@@ -398,7 +422,7 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             FixedItem::Count { list, width } => {
                 let _ = writeln!(
                     s,
-                    "        let _: {} = floating::fixed(&mut r, MT, {:?})?; // read by tag, not by count",
+                    "        let count_{list}: {} = floating::fixed(&mut r, MT, {:?})?; // a capacity hint: items are read by tag",
                     width.rust(),
                     format!("number of {list}")
                 );
@@ -410,6 +434,14 @@ fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         "        let mut m = Self {{ {}..Self::default() }};",
         inits.iter().map(|i| format!("{i}, ")).collect::<String>()
     );
+    for f in &m.fixed {
+        if let FixedItem::Count { list, .. } = f {
+            let _ = writeln!(
+                s,
+                "        m.{list}.reserve(floating::capped(count_{list}));"
+            );
+        }
+    }
     if let Some(rest) = &m.rest_u32 {
         let _ = writeln!(s, "        let extra = r.remaining() % 4;");
         let _ = writeln!(s, "        if extra != 0 {{");
@@ -529,7 +561,7 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             } => {
                 let _ = writeln!(
                     s,
-                    "        if version >= {v} {{\n            if let Some(v) = self.{name} {{\n                v.put(buf);\n            }}\n        }}"
+                    "        // None (the older shape, K20) is written back only at the field's first version.\n        if version > {v} || (version == {v} && self.{name}.is_some()) {{\n            self.{name}.unwrap_or_default().put(buf);\n        }}"
                 );
             }
             FixedItem::Count { list, width } => {
@@ -554,12 +586,24 @@ fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         for f in &m.floats {
             match f {
                 FloatItem::Single {
-                    name, tag, kind, ..
+                    name,
+                    tag,
+                    kind,
+                    alt,
                 } => {
+                    // Below v20 a tag over 255 cannot be written; its alias (K6: ActiveTerminal as 50) can.
+                    let tag_expr = match alt {
+                        Some(a) if tag.value > 255 && a.value <= 255 => {
+                            format!(
+                                "if width == FloatWidth::Narrow {{ {} }} else {{ {} }}",
+                                a.value, tag.value
+                            )
+                        }
+                        _ => tag.value.to_string(),
+                    };
                     let _ = writeln!(
                         s,
-                        "        if let Some(v) = &self.{name} {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
-                        tag.value,
+                        "        if let Some(v) = &self.{name} {{\n            w.field({tag_expr}, v, {}, {name:?})?;\n        }}",
                         kind.max()
                     );
                 }
@@ -812,6 +856,31 @@ fn message_enum(s: &mut String, ms: &Messages) {
         s,
         "            Message::Unknown {{ body, .. }} => {{\n                Message::encode_unknown(body, buf);\n                Ok(())\n            }}\n        }}\n    }}\n"
     );
+    let _ = writeln!(
+        s,
+        "    /// True at the first version of one of this message's version-gated fixed fields, where the body may"
+    );
+    let _ = writeln!(
+        s,
+        "    /// come in either shape (K20) and the decoder chooses the one that reads cleanest."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn has_shape_choice(&self, version: u32) -> bool {{\n        match self {{"
+    );
+    for m in &ms.messages {
+        let sinces = since_versions(m);
+        if !sinces.is_empty() {
+            let v: Vec<String> = sinces.iter().map(u32::to_string).collect();
+            let _ = writeln!(
+                s,
+                "            Message::{}(_) => matches!(version, {}),",
+                m.rust,
+                v.join(" | ")
+            );
+        }
+    }
+    let _ = writeln!(s, "            _ => false,\n        }}\n    }}\n");
     let _ = writeln!(
         s,
         "    /// Floating fields of this message that its definition does not name (kept byte for byte)."

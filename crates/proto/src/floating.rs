@@ -13,10 +13,48 @@ use crate::string::CtiString;
 use crate::version::FloatWidth;
 use crate::wire::{FixedWire, Reader};
 
+/// The data of one floating field: a view into the message body (nothing is copied or shared until a value
+/// needs it).
+#[derive(Debug, Clone, Copy)]
+pub struct FieldData<'a> {
+    body: &'a Bytes,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> FieldData<'a> {
+    /// The data bytes.
+    #[inline]
+    pub fn as_slice(&self) -> &'a [u8] {
+        self.body.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// The data as a shared `Bytes` (a reference count, no copy).
+    pub fn to_bytes(&self) -> Bytes {
+        self.body.slice(self.start..self.end)
+    }
+
+    /// Bytes `from..from + len` of the data as a shared `Bytes`.
+    pub(crate) fn share(&self, from: usize, len: usize) -> Bytes {
+        let a = (self.start + from).min(self.end);
+        self.body.slice(a..(a + len).min(self.end))
+    }
+
+    /// Data length.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when the field has no data.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
 /// A value that can be the data of a floating field.
 pub trait FloatValue: Sized {
     /// Decodes the data of one field with tag `tag`.
-    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind>;
+    fn decode_data(tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind>;
     /// Length of the encoded data.
     fn data_len(&self) -> usize;
     /// Checks the value against the field's documented maximum (strings: the maximum includes the NUL).
@@ -28,8 +66,9 @@ pub trait FloatValue: Sized {
 }
 
 impl<T: FixedWire> FloatValue for T {
-    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        T::from_be_slice(&data).ok_or(DecodeErrorKind::FieldLength {
+    #[inline]
+    fn decode_data(tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        T::from_be_slice(data.as_slice()).ok_or(DecodeErrorKind::FieldLength {
             tag,
             expected: T::SIZE,
             actual: data.len(),
@@ -52,8 +91,9 @@ fn too_long(len: usize, max: usize) -> Result<(), EncodeErrorKind> {
 }
 
 impl FloatValue for CtiString {
-    fn decode_data(_tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        Ok(CtiString::from_wire(data))
+    #[inline]
+    fn decode_data(_tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        Ok(CtiString::from_field(data.as_slice(), |n| data.share(0, n)))
     }
     fn data_len(&self) -> usize {
         self.wire_len()
@@ -68,8 +108,8 @@ impl FloatValue for CtiString {
 }
 
 impl FloatValue for RawBytes {
-    fn decode_data(_tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        Ok(RawBytes(data))
+    fn decode_data(_tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        Ok(RawBytes(data.to_bytes()))
     }
     fn data_len(&self) -> usize {
         self.len()
@@ -83,8 +123,8 @@ impl FloatValue for RawBytes {
 }
 
 impl FloatValue for Secret {
-    fn decode_data(_tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        Ok(Secret::new(data))
+    fn decode_data(_tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        Ok(Secret::new(data.to_bytes()))
     }
     fn data_len(&self) -> usize {
         self.len()
@@ -97,10 +137,46 @@ impl FloatValue for Secret {
     }
 }
 
+impl FloatValue for SecretString {
+    fn decode_data(tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        CtiString::decode_data(tag, data).map(SecretString)
+    }
+    fn data_len(&self) -> usize {
+        self.0.data_len()
+    }
+    fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        self.0.check(max)
+    }
+    fn put_data(&self, buf: &mut BytesMut) {
+        self.0.put_data(buf);
+    }
+}
+
+/// Splits the data from byte `from` on as `name NUL value [NUL]`; the value's NUL is optional (K13).
+fn name_value(
+    tag: u16,
+    data: FieldData<'_>,
+    from: usize,
+) -> Result<(CtiString, CtiString), DecodeErrorKind> {
+    let bytes = data
+        .as_slice()
+        .get(from..)
+        .ok_or(DecodeErrorKind::NamedValue { tag })?;
+    let n = bytes
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or(DecodeErrorKind::NamedValue { tag })?;
+    let name = CtiString::from_field(bytes.get(..n).unwrap_or_default(), |len| {
+        data.share(from, len)
+    });
+    let rest = bytes.get(n + 1..).unwrap_or_default();
+    let value = CtiString::from_field(rest, |len| data.share(from + n + 1, len));
+    Ok((name, value))
+}
+
 impl FloatValue for NamedVariable {
-    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        let (name, value) =
-            named::split_name_value(&data).ok_or(DecodeErrorKind::NamedValue { tag })?;
+    fn decode_data(tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        let (name, value) = name_value(tag, data, 0)?;
         Ok(NamedVariable { name, value })
     }
     fn data_len(&self) -> usize {
@@ -116,12 +192,12 @@ impl FloatValue for NamedVariable {
 }
 
 impl FloatValue for NamedArray {
-    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        let (&index, _) = data
-            .split_first()
+    fn decode_data(tag: u16, data: FieldData<'_>) -> Result<Self, DecodeErrorKind> {
+        let &index = data
+            .as_slice()
+            .first()
             .ok_or(DecodeErrorKind::NamedValue { tag })?;
-        let (name, value) =
-            named::split_name_value(&data.slice(1..)).ok_or(DecodeErrorKind::NamedValue { tag })?;
+        let (name, value) = name_value(tag, data, 1)?;
         Ok(NamedArray { index, name, value })
     }
     fn data_len(&self) -> usize {
@@ -137,34 +213,19 @@ impl FloatValue for NamedArray {
     }
 }
 
-impl FloatValue for SecretString {
-    fn decode_data(tag: u16, data: Bytes) -> Result<Self, DecodeErrorKind> {
-        CtiString::decode_data(tag, data).map(SecretString)
-    }
-    fn data_len(&self) -> usize {
-        self.0.data_len()
-    }
-    fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
-        self.0.check(max)
-    }
-    fn put_data(&self, buf: &mut BytesMut) {
-        self.0.put_data(buf);
-    }
-}
-
 /// One floating field as read: tag, data, and the body offset of its header.
 #[derive(Debug)]
-pub(crate) struct Field {
+pub(crate) struct Field<'a> {
     pub tag: u16,
-    pub data: Bytes,
+    pub data: FieldData<'a>,
     pub offset: usize,
 }
 
-impl Field {
+impl Field<'_> {
     pub fn into_raw(self) -> RawField {
         RawField {
             tag: self.tag,
-            data: RawBytes(self.data),
+            data: RawBytes(self.data.to_bytes()),
         }
     }
 }
@@ -205,52 +266,82 @@ pub(crate) fn fixed<T: FixedWire>(
     })
 }
 
+#[cold]
+fn truncated(
+    mt: MessageType,
+    field: &'static str,
+    offset: usize,
+    needed: usize,
+    available: usize,
+) -> DecodeError {
+    error(
+        mt,
+        field,
+        offset,
+        DecodeErrorKind::Truncated { needed, available },
+    )
+}
+
 /// Reads the next floating field header and its data.
 #[inline]
-pub(crate) fn next(
-    r: &mut Reader<'_>,
+pub(crate) fn next<'a>(
+    r: &mut Reader<'a>,
     width: FloatWidth,
     mt: MessageType,
-) -> Result<Field, DecodeError> {
+) -> Result<Field<'a>, DecodeError> {
     let offset = r.position();
-    let left = r.remaining();
-    let header = |needed| {
-        error(
-            mt,
-            "floating field header",
-            offset,
-            DecodeErrorKind::Truncated {
-                needed,
-                available: left,
-            },
-        )
+    let rest = r.rest();
+    let (tag, len, header) = match (width, rest) {
+        (FloatWidth::Narrow, [t, l, ..]) => (u16::from(*t), usize::from(*l), 2),
+        (FloatWidth::Wide, [t0, t1, l0, l1, ..]) => (
+            u16::from_be_bytes([*t0, *t1]),
+            usize::from(u16::from_be_bytes([*l0, *l1])),
+            4,
+        ),
+        _ => {
+            return Err(truncated(
+                mt,
+                "floating field header",
+                offset,
+                width.header_len(),
+                rest.len(),
+            ));
+        }
     };
-    let (tag, len) = match width {
-        FloatWidth::Narrow => match r.take(2) {
-            Some(&[t, l]) => (u16::from(t), usize::from(l)),
-            _ => return Err(header(2)),
-        },
-        FloatWidth::Wide => match r.take(4) {
-            Some(&[t0, t1, l0, l1]) => (
-                u16::from_be_bytes([t0, t1]),
-                usize::from(u16::from_be_bytes([l0, l1])),
-            ),
-            _ => return Err(header(4)),
-        },
-    };
-    let available = r.remaining();
-    let data = r.take_bytes(len).ok_or_else(|| {
-        error(
+    if rest.len() - header < len {
+        return Err(truncated(
             mt,
             "floating field data",
             offset,
-            DecodeErrorKind::Truncated {
-                needed: len,
-                available,
-            },
-        )
-    })?;
-    Ok(Field { tag, data, offset })
+            len,
+            rest.len() - header,
+        ));
+    }
+    let start = offset + header;
+    r.skip(header + len);
+    Ok(Field {
+        tag,
+        data: FieldData {
+            body: r.body(),
+            start,
+            end: start + len,
+        },
+        offset,
+    })
+}
+
+/// True when a version-gated fixed field's value is plausible (K20 shape choice): 4-byte values with a zero top
+/// byte, any narrower value. Bytes of a floating field header read as a DepartmentID are not.
+pub(crate) fn plausible<T: FixedWire>(v: T) -> bool {
+    let mut b = BytesMut::with_capacity(T::SIZE);
+    v.put(&mut b);
+    T::SIZE < 4 || b.first() == Some(&0)
+}
+
+/// A list's capacity from its fixed-part count: trusted only up to 16 (MAX_NUM_* of the reference).
+#[inline]
+pub(crate) fn capped(n: impl Into<u64>) -> usize {
+    usize::try_from(n.into().min(16)).unwrap_or(16)
 }
 
 /// Decodes the data of `f` as a `V`.
@@ -260,15 +351,14 @@ pub(crate) fn value<V: FloatValue>(
     mt: MessageType,
     field: &'static str,
 ) -> Result<V, DecodeError> {
-    let (tag, offset) = (f.tag, f.offset);
-    V::decode_data(tag, f.data).map_err(|k| error(mt, field, offset, k))
+    V::decode_data(f.tag, f.data).map_err(|k| error(mt, field, f.offset, k))
 }
 
 /// Stores a single (at most once) floating field; a repeated occurrence is kept as an unknown field.
 #[inline]
 pub(crate) fn single<V: FloatValue>(
     slot: &mut Option<V>,
-    f: Field,
+    f: Field<'_>,
     mt: MessageType,
     field: &'static str,
     unknown: &mut Vec<RawField>,
@@ -388,7 +478,7 @@ mod tests {
         let mut out = Vec::new();
         while r.remaining() > 0 {
             match next(&mut r, width, MessageType(0)) {
-                Ok(f) => out.push((f.tag, f.data.to_vec())),
+                Ok(f) => out.push((f.tag, f.data.as_slice().to_vec())),
                 Err(e) => panic!("{e}"),
             }
         }

@@ -20,6 +20,7 @@ pub use generated::*;
     unused_imports,
     unused_mut,
     dead_code,
+    unused_parens,
     reason = "generated from defs/messages/*.def by build/main.rs"
 )]
 mod generated {

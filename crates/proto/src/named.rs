@@ -3,7 +3,7 @@
 //! NAMEDVAR data = VariableName (STRING ≤ 33 incl. NUL) + VariableValue (STRING ≤ 211 incl. NUL), back to back.
 //! NAMEDARRAY data = VariableIndex (UCHAR) + the same two strings.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use crate::string::CtiString;
@@ -54,14 +54,6 @@ impl NamedArray {
             value: value.into(),
         }
     }
-}
-
-/// Splits `name NUL value [NUL]`. The value's NUL is optional when reading (lenient, K13).
-pub(crate) fn split_name_value(data: &Bytes) -> Option<(CtiString, CtiString)> {
-    let n = data.iter().position(|&b| b == 0)?;
-    let name = CtiString::from_bytes(data.slice(..n));
-    let value = CtiString::from_wire(data.slice(n + 1..));
-    Some((name, value))
 }
 
 pub(crate) fn put_name_value(name: &CtiString, value: &CtiString, buf: &mut BytesMut) {

@@ -21,6 +21,23 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// The whole body being read.
+    pub fn body(&self) -> &'a Bytes {
+        self.buf
+    }
+
+    /// The unread bytes.
+    #[inline]
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Skips `n` bytes (at most to the end).
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.buf.len());
+    }
+
     /// Bytes left.
     pub fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
