@@ -41,6 +41,9 @@ pub enum CliError {
     /// Standard output could not be written.
     #[error("writing the output: {0}")]
     Output(io::Error),
+    /// A command that runs a service (e.g. `cti sim`) could not start or failed while running.
+    #[error("{0}")]
+    Run(String),
 }
 
 impl CliError {
@@ -52,7 +55,7 @@ impl CliError {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Output(_) => EXIT_OUTPUT,
+            CliError::Output(_) | CliError::Run(_) => EXIT_OUTPUT,
             CliError::Input { .. } | CliError::Stream { .. } | CliError::Line { .. } => EXIT_INPUT,
         }
     }

@@ -7,8 +7,10 @@ mod decode;
 mod encode;
 mod error;
 mod input;
+mod logging;
 mod output;
 mod proto_version;
+mod sim;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -35,6 +37,7 @@ struct Cli {
 enum Command {
     Decode(decode::DecodeArgs),
     Encode(encode::EncodeArgs),
+    Sim(Box<sim::SimArgs>),
 }
 
 impl Command {
@@ -43,6 +46,7 @@ impl Command {
         match self {
             Command::Decode(_) => "decode",
             Command::Encode(_) => "encode",
+            Command::Sim(_) => "sim",
         }
     }
 
@@ -50,6 +54,7 @@ impl Command {
         match self {
             Command::Decode(args) => decode::run(args),
             Command::Encode(args) => encode::run(args),
+            Command::Sim(args) => sim::run(args),
         }
     }
 }

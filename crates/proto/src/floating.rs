@@ -30,7 +30,7 @@ impl<'a> FieldData<'a> {
     }
 
     /// The data as a shared `Bytes` (a reference count, no copy).
-    pub fn to_bytes(&self) -> Bytes {
+    pub fn to_bytes(self) -> Bytes {
         self.body.slice(self.start..self.end)
     }
 
@@ -214,7 +214,7 @@ impl FloatValue for NamedArray {
 }
 
 /// One floating field as read: tag, data, and the body offset of its header.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Field<'a> {
     pub tag: u16,
     pub data: FieldData<'a>,

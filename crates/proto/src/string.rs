@@ -221,7 +221,10 @@ mod tests {
             CtiString::from_static("012345678901234567890123456789")
         );
         // 30 inline bytes + length + tag; Option adds no space.
-        assert_eq!(std::mem::size_of::<Option<CtiString>>(), std::mem::size_of::<CtiString>());
+        assert_eq!(
+            std::mem::size_of::<Option<CtiString>>(),
+            std::mem::size_of::<CtiString>()
+        );
         assert!(std::mem::size_of::<CtiString>() <= 40);
     }
 

@@ -257,13 +257,19 @@ fn open_conf_declared_v19_without_department_id_k20() {
     m.department_id = None;
     m.session_type = None;
     assert_eq!(decode(&wire, 19).ok(), Some(Message::from(m.clone())));
-    assert_eq!(show(&Message::from(m.clone()).to_bytes(19).unwrap()), show(&wire));
+    assert_eq!(
+        show(&Message::from(m.clone()).to_bytes(19).unwrap()),
+        show(&wire)
+    );
     let built = hex(
         "0000001E 00000004  00000001 00000010 00000000 00000000 65A0BC00 0001 0011 0003 00000000",
     );
     let mut v19 = m;
     v19.department_id = Some(0);
-    assert_eq!(show(&Message::from(v19.clone()).to_bytes(19).unwrap()), show(&built));
+    assert_eq!(
+        show(&Message::from(v19.clone()).to_bytes(19).unwrap()),
+        show(&built)
+    );
     assert_eq!(decode(&built, 19).ok(), Some(Message::from(v19)));
 }
 

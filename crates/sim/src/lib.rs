@@ -1,0 +1,183 @@
+//! # cti-sim — a duplex CTI Server you can run on a laptop
+//!
+//! A simulated Cisco UCCE CTI Server (GED-188, protocol versions 13–25) with side A and side B, sessions per
+//! the reference (§7 of the facts), a believable call and agent engine, fault injection (side failure,
+//! peripheral offline, half-open sessions) and a conformance recorder that judges each client against Cisco's
+//! client guidelines.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use cti_sim::{Side, Simulator, FailMode};
+//!
+//! let sim = Simulator::builder().agents(20).calls_per_second(2.0).seed(7).start().await?;
+//! println!("side A on {}, side B on {}", sim.addr(Side::A), sim.addr(Side::B));
+//! sim.handle().fail_side(Side::A, FailMode::Reset); // side B takes over
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+pub mod conformance;
+pub mod control;
+pub(crate) mod core;
+pub mod engine;
+mod fanout;
+mod handle;
+mod net;
+pub mod session;
+mod shared;
+mod sides;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+pub use config::{Side, SimConfig};
+pub use core::SessionInfo;
+pub use handle::{SideStatus, SimHandle, SimStatus};
+pub use sides::{FailMode, SideState};
+
+use crate::core::Core;
+use crate::shared::Shared;
+
+/// A running simulator. Dropping it stops every task it started.
+pub struct Simulator {
+    handle: SimHandle,
+    side_a: SocketAddr,
+    side_b: SocketAddr,
+    tasks: JoinSet<()>,
+}
+
+/// Builds a [`Simulator`]; starts from [`SimConfig::loopback`] (free ports on 127.0.0.1).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SimBuilder {
+    cfg: SimConfig,
+}
+
+impl SimBuilder {
+    /// Replaces the whole configuration.
+    pub fn config(mut self, cfg: SimConfig) -> Self {
+        self.cfg = cfg;
+        self
+    }
+
+    /// Side A's listen address.
+    pub fn side_a(mut self, addr: SocketAddr) -> Self {
+        self.cfg.side_a = addr;
+        self
+    }
+
+    /// Side B's listen address.
+    pub fn side_b(mut self, addr: SocketAddr) -> Self {
+        self.cfg.side_b = addr;
+        self
+    }
+
+    /// `n` default agents on the first peripheral.
+    pub fn agents(mut self, n: u32) -> Self {
+        let p = self.cfg.peripherals.first().map_or(5000, |p| p.id);
+        self.cfg.agents = config::default_agents(n, p);
+        self
+    }
+
+    /// Mean generated inbound calls per second.
+    pub fn calls_per_second(mut self, cps: f64) -> Self {
+        self.cfg.traffic.calls_per_second = cps;
+        self
+    }
+
+    /// Seed of every random choice.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.cfg.seed = seed;
+        self
+    }
+
+    /// Requires these credentials in OPEN_REQ.
+    pub fn auth(mut self, client_id: &str, client_password: &str) -> Self {
+        self.cfg.auth = Some(config::AuthConfig {
+            client_id: client_id.into(),
+            client_password: client_password.into(),
+        });
+        self
+    }
+
+    /// Accepted protocol versions.
+    pub fn versions(mut self, min: u32, max: u32) -> Self {
+        self.cfg.min_version = min;
+        self.cfg.max_version = max;
+        self
+    }
+
+    /// Delivers simultaneous events in random order with up to `max_delay_ms` between them.
+    pub fn shuffle_simultaneous_events(mut self, max_delay_ms: u64) -> Self {
+        self.cfg.message_order = config::MessageOrderConfig {
+            shuffle: true,
+            max_delay_ms,
+        };
+        self
+    }
+
+    /// Binds both sides and starts serving.
+    pub async fn start(self) -> std::io::Result<Simulator> {
+        let cfg = self.cfg;
+        let la = TcpListener::bind(cfg.side_a).await?;
+        let lb = TcpListener::bind(cfg.side_b).await?;
+        let (side_a, side_b) = (la.local_addr()?, lb.local_addr()?);
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+        let shared = Arc::new(Shared::new(Core::new(cfg, epoch)));
+        let mut tasks = JoinSet::new();
+        tasks.spawn(net::listener::run(shared.clone(), Side::A, la, side_a));
+        tasks.spawn(net::listener::run(shared.clone(), Side::B, lb, side_b));
+        tasks.spawn(net::clock::run(shared.clone()));
+        Ok(Simulator {
+            handle: SimHandle { shared },
+            side_a,
+            side_b,
+            tasks,
+        })
+    }
+}
+
+impl Simulator {
+    /// A builder with the loopback defaults.
+    pub fn builder() -> SimBuilder {
+        SimBuilder {
+            cfg: SimConfig::loopback(),
+        }
+    }
+
+    /// The bound address of `side`.
+    pub fn addr(&self, side: Side) -> SocketAddr {
+        match side {
+            Side::A => self.side_a,
+            Side::B => self.side_b,
+        }
+    }
+
+    /// The control handle.
+    pub fn handle(&self) -> SimHandle {
+        self.handle.clone()
+    }
+
+    /// Runs `task` until the simulator stops (it is aborted then).
+    pub(crate) fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(task);
+    }
+
+    /// Stops every task and waits for the listeners and the clock to end.
+    pub async fn shutdown(mut self) {
+        self.handle.shared.shutdown.send_replace(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.handle.shared.shutdown.send_replace(true);
+        self.tasks.abort_all();
+    }
+}

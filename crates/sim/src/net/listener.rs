@@ -1,0 +1,54 @@
+//! One listener per side. A side failed in `refuse` mode closes its listener (connection attempts are refused)
+//! and binds the same address again when restored.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::Side;
+use crate::net::connection;
+use crate::shared::Shared;
+use crate::sides::{FailMode, SideState};
+
+pub(crate) async fn run(shared: Arc<Shared>, side: Side, first: TcpListener, addr: SocketAddr) {
+    let mut state = shared.side_watch(side).subscribe();
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut listener = Some(first);
+    loop {
+        let refuse = *state.borrow_and_update() == SideState::Failed(FailMode::Refuse);
+        if refuse {
+            listener = None;
+        } else if listener.is_none() {
+            match TcpListener::bind(addr).await {
+                Ok(l) => listener = Some(l),
+                Err(e) => {
+                    tracing::warn!(
+                        "side {}: cannot listen on {addr} again: {e}; retrying",
+                        side.name()
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(200)) => continue,
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            accepted = async {
+                match &listener {
+                    Some(l) => l.accept().await,
+                    None => std::future::pending().await,
+                }
+            } => match accepted {
+                Ok((stream, peer)) => {
+                    tokio::spawn(connection::serve(shared.clone(), side, stream, peer));
+                }
+                Err(e) => tracing::warn!("side {}: accept failed: {e}", side.name()),
+            },
+            changed = state.changed() => if changed.is_err() { return },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
