@@ -55,6 +55,8 @@ impl Peer {
     /// A connection attempt that may be refused.
     pub async fn try_connect(addr: SocketAddr) -> Option<Peer> {
         let stream = TcpStream::connect(addr).await.ok()?;
+        // Without NODELAY, Nagle holds small writes for real milliseconds while paused test time jumps ahead.
+        stream.set_nodelay(true).ok()?;
         Some(Peer {
             stream,
             buf: BytesMut::new(),
