@@ -57,8 +57,7 @@ async fn close(p: &mut Peer) {
 
 fn verdict(r: &ClientReport, check: &str) -> Verdict {
     r.check(check)
-        .map(|c| c.result)
-        .unwrap_or_else(|| panic!("no check {check}"))
+        .map_or_else(|| panic!("no check {check}"), |c| c.result)
 }
 
 #[tokio::test(start_paused = true)]
