@@ -32,7 +32,7 @@ async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) ->
     s.read_to_end(&mut raw).await.unwrap();
     let text = String::from_utf8(raw).unwrap();
     let status: u16 = text[9..12].parse().unwrap();
-    let json = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let json = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (status, serde_json::from_str(json).unwrap_or(Value::Null))
 }
 
