@@ -47,12 +47,21 @@ impl Template {
     }
 }
 
+/// Seconds for a random range: finite, 0 ..= one year.
+fn finite_secs(x: f64) -> f64 {
+    if x.is_finite() {
+        x.clamp(0.0, 31_536_000.0)
+    } else {
+        0.0
+    }
+}
+
 /// The traffic parameters, converted once.
 pub(super) fn traffic(t: &TrafficConfig) -> Traffic {
     Traffic {
         ring: secs(t.ring_secs),
-        talk_min: t.talk_min_secs.max(0.0),
-        talk_max: t.talk_max_secs.max(t.talk_min_secs).max(0.0),
+        talk_min: finite_secs(t.talk_min_secs),
+        talk_max: finite_secs(t.talk_max_secs).max(finite_secs(t.talk_min_secs)),
         hold_probability: t.hold_probability,
         hold: secs(t.hold_secs),
         wrap: secs(t.wrap_secs),

@@ -314,7 +314,8 @@ impl Engine {
 
     /// Handles a client-control request; `None` when `req` is not a request the engine handles (the session
     /// layer answers FAILURE_CONF E_CTI_FUNCTION_NOT_AVAILABLE). The effects are appended to `out` as events,
-    /// which the session may send before or after the reply.
+    /// which the session may send before or after the reply. Scheduled steps are not run here: call
+    /// [`Engine::advance`] up to `now` first (the same holds for the other operations taking `now`).
     pub fn control(
         &mut self,
         req: &Message,

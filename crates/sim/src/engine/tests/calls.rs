@@ -452,6 +452,34 @@ fn status_reports_calls_agents_and_peripherals() {
     );
 }
 
+#[test]
+fn odd_traffic_values_are_tamed() {
+    let mut c = cfg(2, true);
+    c.traffic.calls_per_second = f64::INFINITY;
+    c.traffic.talk_min_secs = f64::NAN;
+    c.traffic.talk_max_secs = f64::INFINITY;
+    c.traffic.ring_secs = -1.0;
+    c.traffic.hold_probability = 7.0;
+    c.traffic.wrap_secs = f64::NAN;
+    c.traffic.dnis.clear();
+    c.traffic.call_variables = vec!["x{call}".repeat(20); 12];
+    c.traffic.named_variables = vec![("n".repeat(50), "v{n}".repeat(100))];
+    c.agents[0].agent_id = "A".repeat(40);
+    let mut e = Engine::new(&c, EPOCH);
+    assert_eq!(e.calls_per_second(), 0.0);
+    let (_, mut evs) = call(&mut e, 0.0);
+    let Message::BeginCallEvent(b) = &evs[0].message else {
+        panic!()
+    };
+    assert_eq!(
+        (b.dnis.as_ref(), b.call_variable_1.as_ref().unwrap().len()),
+        (None, 40)
+    );
+    evs.extend(run(&mut e, 100.0));
+    encodes(&evs);
+    assert_eq!(states(&evs).last(), Some(&(0, AVAILABLE)));
+}
+
 /// Engine-only throughput (run with `cargo test --release -p cti-sim engine_throughput -- --ignored --nocapture`).
 #[test]
 #[ignore = "benchmark"]
