@@ -29,7 +29,9 @@ async fn quiet_sim() -> Simulator {
 
 async fn open_all(sim: &Simulator, side: Side) -> Peer {
     let mut p = Peer::connect(sim.addr(side)).await;
-    let conf = p.open(all_events(24)).await;
+    let mut req = all_events(24);
+    req.idle_timeout = 0xFFFF_FFFF; // these tests watch for minutes of (virtual) time without heartbeats
+    let conf = p.open(req).await;
     assert!(matches!(conf, Message::OpenConf(_)), "{conf:?}");
     assert!(matches!(p.recv().await, Message::SystemEvent(_)));
     p
@@ -120,6 +122,7 @@ async fn events_while_away_are_not_replayed() {
         .unwrap();
     let mut b = open_all(&sim, Side::B).await;
     let seen = b.collect_for(Duration::from_secs(120)).await;
+    assert!(sim.handle().sessions().iter().any(|s| s.side == Side::B), "still connected after 120 s");
     assert!(
         !seen
             .iter()

@@ -215,3 +215,61 @@ pub fn call_to(agent_id: &str, ani: &str) -> cti_sim::engine::CallSpec {
     spec.ani = Some(ani.into());
     spec
 }
+
+/// The ConnectionCallID of any call event that carries one in its fixed part ([`call_id`] plus the events of
+/// placed calls and the queue); CALL_TRANSFERRED / CALL_CONFERENCED name two calls and give `None`.
+pub fn any_call_id(m: &Message) -> Option<u32> {
+    call_id(m).or(match m {
+        Message::CallOriginatedEvent(e) => Some(e.connection_call_id),
+        Message::CallServiceInitiatedEvent(e) => Some(e.connection_call_id),
+        Message::CallQueuedEvent(e) => Some(e.connection_call_id),
+        Message::CallDequeuedEvent(e) => Some(e.connection_call_id),
+        _ => None,
+    })
+}
+
+/// A compact, comparable label: the message name without `_EVENT`, with the call named through `calls` (else
+/// its number) or the agent and its state: `"BEGIN_CALL P"`, `"AGENT_STATE 1001 TALKING"`, `"CALL_TRANSFERRED"`.
+pub fn label(m: &Message, calls: &[(u32, &str)]) -> String {
+    if let Message::AgentStateEvent(a) = m {
+        let agent = a
+            .agent_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let state = a.agent_state.to_string();
+        return format!(
+            "AGENT_STATE {agent} {}",
+            state.trim_start_matches("AGENT_STATE_")
+        );
+    }
+    let kind = m.name().trim_end_matches("_EVENT");
+    match any_call_id(m) {
+        Some(id) => match calls.iter().find(|(c, _)| *c == id) {
+            Some((_, name)) => format!("{kind} {name}"),
+            None => format!("{kind} {id}"),
+        },
+        None => kind.to_owned(),
+    }
+}
+
+/// [`label`] of every message.
+pub fn labels(ms: &[Message], calls: &[(u32, &str)]) -> Vec<String> {
+    ms.iter().map(|m| label(m, calls)).collect()
+}
+
+/// Under paused time tokio advances the clock to the next timer whenever the runtime has nothing to run, which
+/// can happen while a message is still in flight on a loopback socket; a task that ticks every `tick` bounds such
+/// jumps, so that a request never "takes" seconds of simulated time.
+pub fn fine_clock(tick: Duration) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(tick).await;
+        }
+    });
+}
+
+/// [`labels`] joined with `", "`.
+pub fn seq(ms: &[Message], calls: &[(u32, &str)]) -> String {
+    labels(ms, calls).join(", ")
+}
