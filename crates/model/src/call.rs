@@ -1,0 +1,311 @@
+//! A call as the model knows it ([`Call`]), and the data one event contributes to it (`Patch`).
+//!
+//! Merging rules (facts §4.2, §4.5): a value an event carries replaces the stored one, a value it does not
+//! carry leaves the stored one unchanged — except the ECC set (named variables and arrays), which an event
+//! carries completely (CALL_DATA_UPDATE_EVENT from v22): it replaces the stored set when the event carries any
+//! ECC value and is kept when it carries none (older versions send only changes, and no ECC at all is
+//! indistinguishable from "unchanged").
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use cti_proto::CtiString;
+use cti_proto::constants::CallType;
+use cti_proto::{NamedArray, NamedVariable};
+use serde::Serialize;
+
+use crate::key::CallKey;
+
+/// The state of a call, from the call events that enrich it (the generic events carry no state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// No state-bearing event seen yet (or the last one left the state open).
+    #[default]
+    Unknown,
+    /// CALL_ORIGINATED_EVENT or CALL_SERVICE_INITIATED_EVENT.
+    Initiated,
+    /// CALL_QUEUED_EVENT.
+    Queued,
+    /// CALL_DELIVERED_EVENT.
+    Ringing,
+    /// CALL_ESTABLISHED_EVENT or CALL_RETRIEVED_EVENT.
+    Connected,
+    /// CALL_HELD_EVENT.
+    Held,
+    /// CALL_FAILED_EVENT.
+    Failed,
+    /// CALL_CLEARED_EVENT (the call is gone; END_CALL_EVENT ends the model's call).
+    Cleared,
+}
+
+/// RouterCallKeyDay, RouterCallKeyCallID and RouterCallKeySequenceNumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RouterCallKey {
+    /// RouterCallKeyDay.
+    pub day: u32,
+    /// RouterCallKeyCallID.
+    pub call_id: u32,
+    /// RouterCallKeySequenceNumber (0 when not sent).
+    pub sequence: u32,
+}
+
+/// A call the model knows: begun by a BEGIN_CALL_EVENT and not yet ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Call {
+    /// The call's key.
+    pub key: CallKey,
+    /// PeripheralID of the last event of the call.
+    pub peripheral_id: u32,
+    /// CallType (BEGIN_CALL_EVENT, CALL_DATA_UPDATE_EVENT).
+    pub call_type: CallType,
+    /// ANI.
+    pub ani: Option<CtiString>,
+    /// DNIS.
+    pub dnis: Option<CtiString>,
+    /// DialedNumber.
+    pub dialed_number: Option<CtiString>,
+    /// CallerEnteredDigits.
+    pub caller_entered_digits: Option<CtiString>,
+    /// CallWrapupData.
+    pub wrapup_data: Option<CtiString>,
+    /// CallVariable1..10 (index 0 is CallVariable1).
+    pub call_variables: [Option<CtiString>; 10],
+    /// ECC scalar variables: name → value.
+    pub named_variables: BTreeMap<String, String>,
+    /// ECC array variables: name → index → value.
+    pub named_arrays: BTreeMap<String, BTreeMap<u8, String>>,
+    /// The router call key, when an event carried one.
+    pub router_call_key: Option<RouterCallKey>,
+    /// The state from the enriching call events.
+    pub state: CallState,
+    /// Devices seen on the call (alerting, answering, holding, retrieving, calling device of an origination).
+    /// These are device ids (extensions, instruments) as call events carry them, not agent ids.
+    pub devices: BTreeSet<String>,
+    /// When the BEGIN_CALL_EVENT was applied.
+    pub began_at: Duration,
+    /// When what the model knows of the call last changed.
+    pub updated_at: Duration,
+    /// The call's peripheral went offline: the call may have ended or changed without events.
+    pub uncertain: bool,
+    /// A new session opened and the call has not been re-announced by a BEGIN_CALL_EVENT yet.
+    pub awaiting_reannouncement: bool,
+}
+
+impl Call {
+    pub(crate) fn new(key: CallKey, now: Duration) -> Self {
+        Call {
+            key,
+            peripheral_id: 0,
+            call_type: CallType::default(),
+            ani: None,
+            dnis: None,
+            dialed_number: None,
+            caller_entered_digits: None,
+            wrapup_data: None,
+            call_variables: Default::default(),
+            named_variables: BTreeMap::new(),
+            named_arrays: BTreeMap::new(),
+            router_call_key: None,
+            state: CallState::Unknown,
+            devices: BTreeSet::new(),
+            began_at: now,
+            updated_at: now,
+            uncertain: false,
+            awaiting_reannouncement: false,
+        }
+    }
+
+    /// Applies what an event carries.
+    pub(crate) fn merge(&mut self, p: &Patch) {
+        if let Some(v) = p.peripheral_id {
+            self.peripheral_id = v;
+        }
+        if let Some(v) = p.call_type {
+            self.call_type = v;
+        }
+        set(&mut self.ani, p.ani.as_ref());
+        set(&mut self.dnis, p.dnis.as_ref());
+        set(&mut self.dialed_number, p.dialed_number.as_ref());
+        set(
+            &mut self.caller_entered_digits,
+            p.caller_entered_digits.as_ref(),
+        );
+        set(&mut self.wrapup_data, p.wrapup_data.as_ref());
+        for (slot, v) in self.call_variables.iter_mut().zip(&p.call_variables) {
+            set(slot, v.as_ref());
+        }
+        if let Some(ecc) = &p.ecc {
+            self.named_variables.clone_from(&ecc.variables);
+            self.named_arrays.clone_from(&ecc.arrays);
+        }
+        if p.router_call_key.is_some() {
+            self.router_call_key = p.router_call_key;
+        }
+        if let Some(s) = p.state {
+            self.state = s;
+        }
+        self.devices.extend(p.devices.iter().cloned());
+    }
+}
+
+fn set(slot: &mut Option<CtiString>, v: Option<&CtiString>) {
+    if let Some(v) = v {
+        *slot = Some(v.clone());
+    }
+}
+
+/// A complete ECC set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Ecc {
+    pub variables: BTreeMap<String, String>,
+    pub arrays: BTreeMap<String, BTreeMap<u8, String>>,
+}
+
+impl Ecc {
+    /// The set an event carries, `None` when it carries no ECC value.
+    pub(crate) fn of(variables: &[NamedVariable], arrays: &[NamedArray]) -> Option<Self> {
+        if variables.is_empty() && arrays.is_empty() {
+            return None;
+        }
+        let mut ecc = Ecc::default();
+        for v in variables {
+            ecc.variables
+                .insert(v.name.to_str().into_owned(), v.value.to_str().into_owned());
+        }
+        for a in arrays {
+            ecc.arrays
+                .entry(a.name.to_str().into_owned())
+                .or_default()
+                .insert(a.index, a.value.to_str().into_owned());
+        }
+        Some(ecc)
+    }
+}
+
+/// The call data one event carries (or several events merged, for a call not begun yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Patch {
+    pub peripheral_id: Option<u32>,
+    pub call_type: Option<CallType>,
+    pub ani: Option<CtiString>,
+    pub dnis: Option<CtiString>,
+    pub dialed_number: Option<CtiString>,
+    pub caller_entered_digits: Option<CtiString>,
+    pub wrapup_data: Option<CtiString>,
+    pub call_variables: [Option<CtiString>; 10],
+    pub ecc: Option<Ecc>,
+    pub router_call_key: Option<RouterCallKey>,
+    pub state: Option<CallState>,
+    pub devices: Vec<String>,
+}
+
+impl Patch {
+    /// Merges a later patch into this one (the later one wins where both carry a value).
+    pub(crate) fn then(&mut self, later: Patch) {
+        fn take<T>(slot: &mut Option<T>, v: Option<T>) {
+            if v.is_some() {
+                *slot = v;
+            }
+        }
+        take(&mut self.peripheral_id, later.peripheral_id);
+        take(&mut self.call_type, later.call_type);
+        take(&mut self.ani, later.ani);
+        take(&mut self.dnis, later.dnis);
+        take(&mut self.dialed_number, later.dialed_number);
+        take(&mut self.caller_entered_digits, later.caller_entered_digits);
+        take(&mut self.wrapup_data, later.wrapup_data);
+        for (slot, v) in self.call_variables.iter_mut().zip(later.call_variables) {
+            take(slot, v);
+        }
+        take(&mut self.ecc, later.ecc);
+        take(&mut self.router_call_key, later.router_call_key);
+        take(&mut self.state, later.state);
+        self.devices.extend(later.devices);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cti_proto::constants::CONNECTION_ID_STATIC;
+
+    fn key() -> CallKey {
+        CallKey::new(1, CONNECTION_ID_STATIC, "d")
+    }
+
+    #[test]
+    fn present_values_replace_absent_ones_keep() {
+        let mut c = Call::new(key(), Duration::ZERO);
+        let mut p = Patch::default();
+        p.call_variables[0] = Some("a".into());
+        p.call_variables[9] = Some("j".into());
+        p.ani = Some("100".into());
+        c.merge(&p);
+        let mut q = Patch::default();
+        q.call_variables[0] = Some("b".into());
+        c.merge(&q);
+        assert_eq!(
+            c.call_variables[0]
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            c.call_variables[9]
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("j")
+        );
+        assert_eq!(
+            c.ani.as_ref().map(ToString::to_string).as_deref(),
+            Some("100")
+        );
+    }
+
+    #[test]
+    fn ecc_is_replaced_whole_or_kept() {
+        let mut c = Call::new(key(), Duration::ZERO);
+        let first = Ecc::of(
+            &[
+                NamedVariable::new("user.a", "1"),
+                NamedVariable::new("user.b", "2"),
+            ],
+            &[NamedArray::new(2, "user.arr", "x")],
+        );
+        c.merge(&Patch {
+            ecc: first,
+            ..Patch::default()
+        });
+        c.merge(&Patch {
+            ecc: Ecc::of(&[], &[]),
+            ..Patch::default()
+        });
+        assert_eq!(c.named_variables.len(), 2);
+        c.merge(&Patch {
+            ecc: Ecc::of(&[NamedVariable::new("user.b", "3")], &[]),
+            ..Patch::default()
+        });
+        assert_eq!(
+            c.named_variables,
+            BTreeMap::from([("user.b".to_owned(), "3".to_owned())])
+        );
+        assert!(c.named_arrays.is_empty());
+    }
+
+    #[test]
+    fn a_later_patch_wins() {
+        let mut a = Patch {
+            state: Some(CallState::Ringing),
+            ..Patch::default()
+        };
+        a.then(Patch {
+            state: Some(CallState::Connected),
+            ..Patch::default()
+        });
+        a.then(Patch::default());
+        assert_eq!(a.state, Some(CallState::Connected));
+    }
+}

@@ -1,0 +1,90 @@
+//! The stream of model changes ([`Change`]) and why a call ended ([`EndReason`]).
+
+use std::fmt;
+
+use cti_proto::constants::AgentState;
+use serde::Serialize;
+
+use crate::key::CallKey;
+
+/// Why the model ended a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// An END_CALL_EVENT ended it.
+    EndCall,
+    /// It was known before a reconnect and was not re-announced by a BEGIN_CALL_EVENT within the window.
+    LostDuringOutage,
+    /// An END_CALL_EVENT ended it while it was uncertain (after a SYSTEM_EVENT peripheral offline).
+    PeripheralOffline,
+}
+
+impl fmt::Display for EndReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EndReason::EndCall => "end call",
+            EndReason::LostDuringOutage => "lost during outage",
+            EndReason::PeripheralOffline => "peripheral offline",
+        })
+    }
+}
+
+/// One change of the model. Every key in a change refers to a call that is live at that point of the stream:
+/// a key appears first in [`Change::CallBegan`] (or as the `to` of [`Change::CallRekeyed`]) and last in
+/// [`Change::CallEnded`] (or as the `from` of [`Change::CallRekeyed`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// A BEGIN_CALL_EVENT began a call (with any data that arrived for it earlier merged in).
+    CallBegan(CallKey),
+    /// What the model knows of a live call changed.
+    CallChanged(CallKey),
+    /// A CALL_DATA_UPDATE_EVENT gave a live call a new key.
+    CallRekeyed {
+        /// The old key (no longer live).
+        from: CallKey,
+        /// The new key.
+        to: CallKey,
+    },
+    /// A call ended.
+    CallEnded {
+        /// The call.
+        key: CallKey,
+        /// Why.
+        reason: EndReason,
+    },
+    /// An agent's overall state changed (or the agent was seen for the first time: `from` is `None`).
+    AgentChanged {
+        /// The agent's key (AgentID, else extension, else instrument).
+        agent_id: String,
+        /// The state before.
+        from: Option<AgentState>,
+        /// The state now.
+        to: AgentState,
+    },
+    /// A SYSTEM_EVENT reported a peripheral offline or online (only when that differs from what was known).
+    PeripheralStatus {
+        /// PeripheralID.
+        peripheral_id: u32,
+        /// True for online.
+        online: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_reasons_read_well() {
+        assert_eq!(
+            EndReason::LostDuringOutage.to_string(),
+            "lost during outage"
+        );
+        assert_eq!(
+            EndReason::PeripheralOffline.to_string(),
+            "peripheral offline"
+        );
+        assert_eq!(EndReason::EndCall.to_string(), "end call");
+    }
+}

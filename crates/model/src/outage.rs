@@ -1,0 +1,92 @@
+//! Behaviour during failures (rules in the crate docs, "Failures").
+
+use std::time::Duration;
+
+use cti_proto::constants::{SYS_PERIPHERAL_OFFLINE, SYS_PERIPHERAL_ONLINE, SystemEventId};
+
+use crate::change::{Change, EndReason};
+use crate::model::Model;
+
+impl Model {
+    /// The session dropped: no events arrive until [`Model::session_opened`]. Nothing is ended here.
+    pub fn connection_lost(&mut self, now: Duration) {
+        let _ = now;
+        self.reannounce_deadline = None;
+    }
+
+    /// A new session is open at `now`: every call known before must be re-announced by a BEGIN_CALL_EVENT before
+    /// `now + reannounce_window`, else [`Model::tick`] ends it as [`EndReason::LostDuringOutage`].
+    pub fn session_opened(&mut self, now: Duration) {
+        if self.calls.is_empty() {
+            self.reannounce_deadline = None;
+            return;
+        }
+        for call in self.calls.values_mut() {
+            call.awaiting_reannouncement = true;
+        }
+        self.reannounce_deadline = Some(now.saturating_add(self.cfg.reannounce_window));
+    }
+
+    /// Ends the calls not re-announced once the re-announcement deadline is reached (`now >= deadline`).
+    pub fn tick(&mut self, now: Duration, out: &mut Vec<Change>) {
+        let Some(deadline) = self.reannounce_deadline else {
+            return;
+        };
+        if now < deadline {
+            return;
+        }
+        self.reannounce_deadline = None;
+        let lost: Vec<_> = self
+            .calls
+            .values()
+            .filter(|c| c.awaiting_reannouncement)
+            .map(|c| c.key.clone())
+            .collect();
+        for key in lost {
+            self.calls.remove(&key);
+            out.push(Change::CallEnded {
+                key: key.clone(),
+                reason: EndReason::LostDuringOutage,
+            });
+            self.remember_ended(key);
+        }
+    }
+
+    /// When [`Model::tick`] next has something to do: the re-announcement deadline while calls await it.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.reannounce_deadline
+            .filter(|_| self.calls.values().any(|c| c.awaiting_reannouncement))
+    }
+
+    pub(crate) fn system_event(
+        &mut self,
+        id: SystemEventId,
+        peripheral_id: u32,
+        now: Duration,
+        out: &mut Vec<Change>,
+    ) {
+        let online = if id == SYS_PERIPHERAL_OFFLINE {
+            false
+        } else if id == SYS_PERIPHERAL_ONLINE {
+            true
+        } else {
+            return;
+        };
+        if self.peripherals.insert(peripheral_id, online) != Some(online) {
+            out.push(Change::PeripheralStatus {
+                peripheral_id,
+                online,
+            });
+        }
+        if online {
+            return;
+        }
+        for call in self.calls.values_mut() {
+            if call.peripheral_id == peripheral_id && !call.uncertain {
+                call.uncertain = true;
+                call.updated_at = now;
+                out.push(Change::CallChanged(call.key.clone()));
+            }
+        }
+    }
+}
