@@ -122,7 +122,10 @@ async fn events_while_away_are_not_replayed() {
         .unwrap();
     let mut b = open_all(&sim, Side::B).await;
     let seen = b.collect_for(Duration::from_secs(120)).await;
-    assert!(sim.handle().sessions().iter().any(|s| s.side == Side::B), "still connected after 120 s");
+    assert!(
+        sim.handle().sessions().iter().any(|s| s.side == Side::B),
+        "still connected after 120 s"
+    );
     assert!(
         !seen
             .iter()
