@@ -1,6 +1,10 @@
 //! # cti-client — a CTI Server client that follows every one of Cisco's client guidelines
 //!
-//! Work in progress (see the client issue). What exists now are the sans-IO cores, each tested on its own:
+//! Work in progress (see the client issue). [`Client`] is a cheap handle to one driver task that owns the
+//! connection: it connects by the 17-step Side A/B algorithm, opens the session, sends each request with a
+//! unique InvokeID and matches the reply back whatever order replies come in, sends heartbeats when idle and
+//! declares the session failed after three unanswered ones, reports every event and lifecycle change on
+//! [`Events`], reconnects after every loss, and closes with CLOSE_REQ. Its sans-IO cores:
 //!
 //! * [`schedule`] — Side A/B selection, the 17 steps, as a pure iterator with the random source injected;
 //! * [`heartbeat`] — heartbeat interval rules (−1 disables, ≥ 5 s), when to send, three unanswered = failure;
@@ -17,10 +21,17 @@
 //! assert_eq!(steps.next(), Some(Step::Wait(Duration::from_secs(10))));
 //! ```
 
+mod client;
 pub mod config;
+mod driver;
+pub mod error;
+pub mod event;
 pub mod heartbeat;
 pub mod invoke;
 pub mod schedule;
 
+pub use client::{Client, Events};
 pub use config::{ClientConfig, ClientConfigBuilder, ConfigError};
+pub use error::{ClientError, ErrorKind};
+pub use event::ClientEvent;
 pub use schedule::{ConnectSchedule, Side, Step};

@@ -883,6 +883,25 @@ fn message_enum(s: &mut String, ms: &Messages) {
     let _ = writeln!(s, "            _ => false,\n        }}\n    }}\n");
     let _ = writeln!(
         s,
+        "    /// Sets the InvokeID of a request or confirmation; false for messages without one."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn set_invoke_id(&mut self, invoke_id: u32) -> bool {{\n        match self {{"
+    );
+    for m in &ms.messages {
+        let has = m.fixed.iter().any(|f| matches!(f, FixedItem::Field { name, ty, since: None } if name == "invoke_id" && ty.rust == "u32"));
+        if has {
+            let _ = writeln!(
+                s,
+                "            Message::{}(m) => {{\n                m.invoke_id = invoke_id;\n                true\n            }}",
+                m.rust
+            );
+        }
+    }
+    let _ = writeln!(s, "            _ => false,\n        }}\n    }}\n");
+    let _ = writeln!(
+        s,
         "    /// Floating fields of this message that its definition does not name (kept byte for byte)."
     );
     let _ = writeln!(

@@ -1,0 +1,71 @@
+//! [`Client`]: a cheap handle to one driver task that owns the connection (handle + driver).
+
+use cti_proto::Message;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::ClientConfig;
+use crate::driver;
+use crate::error::ClientError;
+use crate::event::ClientEvent;
+
+pub(crate) enum Command {
+    Request {
+        message: Message,
+        reply: oneshot::Sender<Result<Message, ClientError>>,
+    },
+    Close {
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// A CTI Server client. Cloning is cheap; every clone talks to the same session.
+#[derive(Debug, Clone)]
+pub struct Client {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+/// The stream of [`ClientEvent`]s of a client.
+#[derive(Debug)]
+pub struct Events {
+    rx: mpsc::UnboundedReceiver<ClientEvent>,
+}
+
+impl Events {
+    /// The next event; `None` once the client has stopped and every event was read.
+    pub async fn next(&mut self) -> Option<ClientEvent> {
+        self.rx.recv().await
+    }
+}
+
+impl Client {
+    /// Checks the configuration and starts the driver task (inside a tokio runtime). It connects by the
+    /// 17-step Side A/B algorithm and reconnects the same way after every loss.
+    pub fn start(cfg: ClientConfig) -> Result<(Client, Events), ClientError> {
+        cfg.validate()?;
+        let (tx, cmds) = mpsc::unbounded_channel();
+        let (etx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(driver::run(cfg, cmds, etx));
+        Ok((Client { tx }, Events { rx }))
+    }
+
+    /// Sends a request (its InvokeID is assigned here: a unique counter value) and waits for its CONF. A
+    /// FAILURE_CONF or CONTROL_FAILURE_CONF is an error carrying the symbolic status.
+    pub async fn request(&self, message: impl Into<Message>) -> Result<Message, ClientError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Request {
+                message: message.into(),
+                reply,
+            })
+            .map_err(|_| ClientError::Closed)?;
+        rx.await.unwrap_or(Err(ClientError::Closed))
+    }
+
+    /// Closes the session (CLOSE_REQ, waiting at most 5 s for CLOSE_CONF) and stops the driver.
+    pub async fn close(&self) {
+        let (done, rx) = oneshot::channel();
+        if self.tx.send(Command::Close { done }).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}

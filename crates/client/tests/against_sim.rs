@@ -1,0 +1,298 @@
+//! The client against the simulator over loopback (port 0): sessions, InvokeID correlation, failover by the
+//! 17 steps, half-open detection by heartbeats, refused OPEN_REQ, CLOSE_REQ, and the simulator's conformance
+//! report on this client.
+
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+
+use std::time::Duration;
+
+use cti_client::{Client, ClientConfig, ClientError, ClientEvent, ErrorKind, Events, Side};
+use cti_proto::Message;
+use cti_proto::constants::*;
+use cti_proto::message::QueryAgentStateReq;
+use cti_sim::{FailMode, Simulator};
+
+async fn sim() -> Simulator {
+    Simulator::builder()
+        .calls_per_second(0.0)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn config(sim: &Simulator, heartbeat: i64) -> ClientConfig {
+    ClientConfig::builder(sim.addr(cti_sim::Side::A).to_string())
+        .side_b(sim.addr(cti_sim::Side::B).to_string())
+        .credentials("ctikit-test", "")
+        .services(CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL)
+        .heartbeat_secs(heartbeat)
+        .build()
+        .unwrap()
+}
+
+/// The next event that is not a server message.
+async fn lifecycle(ev: &mut Events) -> ClientEvent {
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(600), ev.next())
+            .await
+            .expect("an event")
+            .expect("open");
+        if !matches!(e, ClientEvent::Message(_)) {
+            return e;
+        }
+    }
+}
+
+fn query(agent_id: &str) -> QueryAgentStateReq {
+    let mut q = QueryAgentStateReq::default();
+    q.peripheral_id = 5000;
+    q.agent_id = Some(agent_id.into());
+    q
+}
+
+#[tokio::test]
+async fn connects_and_matches_concurrent_replies_by_invoke_id() {
+    let sim = sim().await;
+    let (client, mut ev) = Client::start(config(&sim, -1)).unwrap();
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::A }
+    ));
+    let connected = lifecycle(&mut ev).await;
+    let ClientEvent::Connected {
+        side,
+        services_granted,
+        ..
+    } = &connected
+    else {
+        panic!("{connected:?}")
+    };
+    assert_eq!(
+        (*side, *services_granted),
+        (Side::A, CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL)
+    );
+    assert_eq!(connected.services_not_granted(), Some(ServiceMask(0)));
+
+    let ids = ["1001", "1002", "1003", "1004", "1005", "1006"];
+    // Six requests outstanding at once, from clones of the handle.
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let c = client.clone();
+            let q = query(id);
+            tokio::spawn(async move { c.request(q).await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for t in tasks {
+        replies.push(t.await.unwrap());
+    }
+    for (id, reply) in ids.iter().zip(replies) {
+        let Ok(Message::QueryAgentStateConf(conf)) = reply else {
+            panic!("{reply:?}")
+        };
+        assert_eq!(
+            conf.agent_id.as_ref().map(ToString::to_string).as_deref(),
+            Some(*id),
+            "reply routed by InvokeID"
+        );
+    }
+    let err = client.request(query("9999")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ControlFailure);
+    assert!(
+        err.to_string().contains("CF_INVALID_AGENT_ID_SPECIFIED"),
+        "{err}"
+    );
+    client.close().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn failover_moves_to_the_other_side_by_the_17_steps() {
+    let sim = sim().await;
+    let (client, mut ev) = Client::start(config(&sim, 5)).unwrap();
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::A }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connected { side: Side::A, .. }
+    ));
+    let t0 = tokio::time::Instant::now();
+    sim.handle().fail_side(cti_sim::Side::A, FailMode::Reset);
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Disconnected { side: Side::A, .. }
+    ));
+    // Step 1: the same side (offline now), step 2: the other side.
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::A }
+    ));
+    let failed = lifecycle(&mut ev).await;
+    assert!(
+        matches!(&failed, ClientEvent::AttemptFailed { side: Side::A, reason } if reason == "E_CTI_CTI_SERVER_OFFLINE"),
+        "{failed:?}"
+    );
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::B }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connected { side: Side::B, .. }
+    ));
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+
+    // The next loss starts with B (the last successful side).
+    sim.handle().restore_side(cti_sim::Side::A);
+    sim.handle().fail_side(cti_sim::Side::B, FailMode::Reset);
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Disconnected { side: Side::B, .. }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::B }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::AttemptFailed { side: Side::B, .. }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::A }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connected { side: Side::A, .. }
+    ));
+    client.close().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn half_open_connection_is_found_by_three_unanswered_heartbeats() {
+    let sim = sim().await;
+    let (client, mut ev) = Client::start(config(&sim, 5)).unwrap();
+    lifecycle(&mut ev).await;
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connected { .. }
+    ));
+    let id = sim.handle().sessions()[0].id;
+    let t0 = tokio::time::Instant::now();
+    assert!(sim.handle().silence_session(id));
+    let lost = lifecycle(&mut ev).await;
+    let ClientEvent::Disconnected { reason, .. } = &lost else {
+        panic!("{lost:?}")
+    };
+    assert!(reason.contains("3 heartbeats unanswered"), "{reason}");
+    let waited = t0.elapsed();
+    assert!(
+        waited >= Duration::from_secs(20) && waited < Duration::from_secs(21),
+        "{waited:?}"
+    );
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connecting { side: Side::A }
+    ));
+    assert!(matches!(
+        lifecycle(&mut ev).await,
+        ClientEvent::Connected { side: Side::A, .. }
+    ));
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_refused_open_surfaces_the_status_by_name() {
+    let sim = Simulator::builder()
+        .calls_per_second(0.0)
+        .versions(13, 23)
+        .start()
+        .await
+        .unwrap();
+    let (client, mut ev) = Client::start(config(&sim, -1)).unwrap();
+    lifecycle(&mut ev).await;
+    let stopped = lifecycle(&mut ev).await;
+    let ClientEvent::Stopped(err) = &stopped else {
+        panic!("{stopped:?}")
+    };
+    assert!(
+        matches!(err, ClientError::OpenRejected { status, .. } if *status == E_CTI_INVALID_VERSION)
+    );
+    assert!(err.to_string().contains("E_CTI_INVALID_VERSION"), "{err}");
+    assert_eq!(
+        client.request(query("1001")).await.unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+}
+
+#[tokio::test]
+async fn events_flow_and_close_sends_close_req() {
+    let sim = sim().await;
+    let (client, mut ev) = Client::start(config(&sim, -1)).unwrap();
+    lifecycle(&mut ev).await;
+    lifecycle(&mut ev).await;
+    let mut spec = cti_sim::engine::CallSpec::default();
+    spec.ani = Some("4085550111".into());
+    let call = sim.handle().start_call(spec).unwrap();
+    let begin = loop {
+        match ev.next().await {
+            Some(ClientEvent::Message(Message::BeginCallEvent(b))) => break b,
+            Some(_) => {}
+            None => panic!("events ended"),
+        }
+    };
+    assert_eq!(begin.connection_call_id, call);
+    client.close().await;
+    let report = sim.handle().conformance();
+    let me = report.client("ctikit-test").unwrap();
+    assert_eq!(
+        me.check("close_before_leaving").map(|c| c.result),
+        Some(cti_sim::conformance::Verdict::Pass)
+    );
+    assert!(sim.handle().sessions().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_simulator_judges_this_client_conformant() {
+    let sim = sim().await;
+    let (client, mut ev) = Client::start(config(&sim, 5)).unwrap();
+    lifecycle(&mut ev).await;
+    lifecycle(&mut ev).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    sim.handle().fail_side(cti_sim::Side::A, FailMode::Reset);
+    loop {
+        if let ClientEvent::Connected { side: Side::B, .. } = lifecycle(&mut ev).await {
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    client.close().await;
+    let report = sim.handle().conformance();
+    let me = report.client("ctikit-test").unwrap();
+    assert!(
+        me.all_pass(),
+        "{}",
+        serde_json::to_string_pretty(me).unwrap()
+    );
+    for check in [
+        "heartbeat_interval",
+        "side_selection",
+        "close_before_leaving",
+        "invoke_ids_unique",
+        "message_masks",
+    ] {
+        assert_eq!(
+            me.check(check).map(|c| c.result),
+            Some(cti_sim::conformance::Verdict::Pass),
+            "{check}"
+        );
+    }
+}
