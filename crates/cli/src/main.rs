@@ -8,6 +8,7 @@ mod encode;
 mod error;
 mod input;
 mod logging;
+mod monitor;
 mod output;
 mod proto_version;
 mod sim;
@@ -38,6 +39,7 @@ enum Command {
     Decode(decode::DecodeArgs),
     Encode(encode::EncodeArgs),
     Sim(Box<sim::SimArgs>),
+    Monitor(Box<monitor::MonitorArgs>),
 }
 
 impl Command {
@@ -47,6 +49,7 @@ impl Command {
             Command::Decode(_) => "decode",
             Command::Encode(_) => "encode",
             Command::Sim(_) => "sim",
+            Command::Monitor(_) => "monitor",
         }
     }
 
@@ -55,6 +58,7 @@ impl Command {
             Command::Decode(args) => decode::run(args),
             Command::Encode(args) => encode::run(args),
             Command::Sim(args) => sim::run(args),
+            Command::Monitor(args) => monitor::run(args),
         }
     }
 }

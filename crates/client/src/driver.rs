@@ -94,7 +94,7 @@ pub(crate) async fn run(
                             break s;
                         }
                         Some(Attempt::Retry(reason)) => {
-                            d.emit(ClientEvent::AttemptFailed { side, reason })
+                            d.emit(ClientEvent::AttemptFailed { side, reason });
                         }
                         Some(Attempt::Fatal(e)) => {
                             d.emit(ClientEvent::Stopped(e));

@@ -1,0 +1,331 @@
+//! `cti monitor`: open a session (following every client guideline) and print every event — JSON lines with
+//! `--json`, readable lines otherwise — plus connection lifecycle and call-model lines. Ctrl-C closes the
+//! session with CLOSE_REQ.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use cti_client::{Client, ClientConfig, ClientEvent};
+use cti_model::{Change, Model, ModelConfig};
+use cti_proto::constants::ServiceMask;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::error::CliError;
+
+/// Arguments of `cti monitor`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    about = "Open a CTI session and print every event",
+    long_about = "Open a session with a CTI Server (side A and, for a duplex server, side B), following Cisco's \
+                  client guidelines: the 17-step side A/B algorithm, heartbeats, unique InvokeIDs, CLOSE_REQ on \
+                  Ctrl-C. Prints every event; with --json one JSON object per line: the message's JSON form, \
+                  plus lifecycle lines (CONNECTING, ATTEMPT_FAILED, WAITING, CONNECTED, DISCONNECTED, STOPPED) \
+                  and call-model lines (CALL_BEGAN, CALL_ENDED with its reason, CALL_REKEYED, PERIPHERAL_STATUS)."
+)]
+pub struct MonitorArgs {
+    /// Side A, HOST:PORT (CTI Server default port 42027)
+    #[arg(long = "a", value_name = "HOST:PORT")]
+    side_a: Option<String>,
+    /// Side B, HOST:PORT (default port 43027); leave out for a simplex server
+    #[arg(long = "b", value_name = "HOST:PORT")]
+    side_b: Option<String>,
+    /// TOML profile with the client configuration; flags override it
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
+    /// Protocol version (13..=25)
+    #[arg(long, value_name = "N")]
+    version: Option<u32>,
+    /// Services, comma separated: all-events, client-events, client-control, call-data-update,
+    /// connection-monitor, agent-state-control-only, active-standby, or CTI_SERVICE_* names or numbers
+    #[arg(long, value_name = "LIST")]
+    services: Option<String>,
+    /// PeripheralID (required with client-events)
+    #[arg(long, value_name = "ID")]
+    peripheral: Option<u32>,
+    /// AgentID (client-events)
+    #[arg(long, value_name = "ID")]
+    agent_id: Option<String>,
+    /// Agent extension (client-events)
+    #[arg(long, value_name = "EXT")]
+    extension: Option<String>,
+    /// Agent instrument (client-events)
+    #[arg(long, value_name = "INS")]
+    instrument: Option<String>,
+    /// Heartbeat interval in seconds (-1 disables; at least 5; 5 for a bridge, 90+ for desktops)
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    heartbeat: Option<i64>,
+    /// CTI clients expected at the site (the 17-step random wait is up to this / 10 seconds)
+    #[arg(long, value_name = "N")]
+    expected_clients: Option<u32>,
+    /// ClientID
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// CallMsgMask: names joined by | or a number (default: BEGIN_CALL|END_CALL|CALL_DATA_UPDATE)
+    #[arg(long, value_name = "MASK")]
+    call_mask: Option<String>,
+    /// AgentStateMask: names joined by | or a number (default 0)
+    #[arg(long, value_name = "MASK")]
+    agent_mask: Option<String>,
+    /// One JSON object per line
+    #[arg(long)]
+    json: bool,
+}
+
+fn service(name: &str) -> Result<ServiceMask, CliError> {
+    let s = match name.trim().to_ascii_lowercase().as_str() {
+        "all-events" => ServiceMask::CTI_SERVICE_ALL_EVENTS,
+        "client-events" => ServiceMask::CTI_SERVICE_CLIENT_EVENTS,
+        "client-control" => ServiceMask::CTI_SERVICE_CLIENT_CONTROL,
+        "call-data-update" => ServiceMask::CTI_SERVICE_CALL_DATA_UPDATE,
+        "connection-monitor" => ServiceMask::CTI_SERVICE_CONNECTION_MONITOR,
+        "agent-state-control-only" => ServiceMask::CTI_AGENT_STATE_CONTROL_ONLY,
+        "active-standby" => ServiceMask::CTI_SERVICE_ACTIVE_STANDBY,
+        _ => name
+            .trim()
+            .parse()
+            .map_err(|e| CliError::Run(format!("--services: {e}")))?,
+    };
+    Ok(s)
+}
+
+impl MonitorArgs {
+    /// The client configuration: the profile (or the defaults), then the flags.
+    pub fn config(&self) -> Result<ClientConfig, CliError> {
+        let mut c = match &self.profile {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| CliError::Input {
+                    name: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text)
+                    .map_err(|e| CliError::Run(format!("{}: {e}", path.display())))?
+            }
+            None => ClientConfig::default(),
+        };
+        if let Some(a) = &self.side_a {
+            c.side_a.clone_from(a);
+        }
+        if self.side_b.is_some() {
+            c.side_b.clone_from(&self.side_b);
+        }
+        if let Some(v) = self.version {
+            c.version = v;
+        }
+        if let Some(list) = &self.services {
+            c.services = list.split(',').try_fold(ServiceMask(0), |acc, n| {
+                Ok::<_, CliError>(acc | service(n)?)
+            })?;
+        }
+        if self.peripheral.is_some() {
+            c.peripheral_id = self.peripheral;
+        }
+        for (flag, slot) in [
+            (&self.agent_id, &mut c.agent_id),
+            (&self.extension, &mut c.agent_extension),
+            (&self.instrument, &mut c.agent_instrument),
+        ] {
+            if flag.is_some() {
+                slot.clone_from(flag);
+            }
+        }
+        if let Some(h) = self.heartbeat {
+            c.heartbeat_secs = h;
+        }
+        if let Some(n) = self.expected_clients {
+            c.expected_clients = n;
+        }
+        if let Some(id) = &self.client_id {
+            c.client_id.clone_from(id);
+        }
+        if let Some(m) = &self.call_mask {
+            c.call_msg_mask = m
+                .parse()
+                .map_err(|e| CliError::Run(format!("--call-mask: {e}")))?;
+        }
+        if let Some(m) = &self.agent_mask {
+            c.agent_state_mask = m
+                .parse()
+                .map_err(|e| CliError::Run(format!("--agent-mask: {e}")))?;
+        }
+        c.validate().map_err(|e| CliError::Run(e.to_string()))?;
+        Ok(c)
+    }
+}
+
+/// The lifecycle line of a client event (None for server messages).
+pub fn lifecycle_json(e: &ClientEvent) -> Option<Value> {
+    Some(match e {
+        ClientEvent::Connecting { side } => json!({"type": "CONNECTING", "side": side.name()}),
+        ClientEvent::AttemptFailed { side, reason } => {
+            json!({"type": "ATTEMPT_FAILED", "side": side.name(), "reason": reason})
+        }
+        ClientEvent::Waiting { secs } => json!({"type": "WAITING", "secs": secs}),
+        ClientEvent::Connected {
+            side,
+            services_requested,
+            services_granted,
+            pg_status,
+            peripheral_online,
+        } => json!({
+            "type": "CONNECTED",
+            "side": side.name(),
+            "services_requested": services_requested.0,
+            "services_granted": services_granted.0,
+            "services_not_granted": services_requested.0 & !services_granted.0,
+            "pg_status": pg_status.0,
+            "peripheral_online": peripheral_online,
+        }),
+        ClientEvent::Disconnected { side, reason } => {
+            json!({"type": "DISCONNECTED", "side": side.name(), "reason": reason})
+        }
+        ClientEvent::Stopped(err) => json!({"type": "STOPPED", "error": err.to_string()}),
+        _ => return None,
+    })
+}
+
+/// The model line of a change (None for changes not shown).
+pub fn change_json(c: &Change, model: &Model) -> Option<Value> {
+    Some(match c {
+        Change::CallBegan(key) => {
+            let call = model.call(key);
+            let s = |v: Option<&cti_proto::CtiString>| v.map(ToString::to_string);
+            json!({
+                "type": "CALL_BEGAN",
+                "connection_call_id": key.connection_call_id,
+                "connection_device_id": key.device_id.to_string(),
+                "ani": s(call.and_then(|c| c.ani.as_ref())),
+                "dnis": s(call.and_then(|c| c.dnis.as_ref())),
+            })
+        }
+        Change::CallEnded { key, reason } => json!({
+            "type": "CALL_ENDED",
+            "connection_call_id": key.connection_call_id,
+            "connection_device_id": key.device_id.to_string(),
+            "reason": reason.to_string(),
+        }),
+        Change::CallRekeyed { from, to } => json!({
+            "type": "CALL_REKEYED",
+            "from": from.connection_call_id,
+            "to": to.connection_call_id,
+        }),
+        Change::PeripheralStatus {
+            peripheral_id,
+            online,
+        } => {
+            json!({"type": "PERIPHERAL_STATUS", "peripheral_id": peripheral_id, "online": online})
+        }
+        _ => return None,
+    })
+}
+
+/// One readable line for a JSON line.
+fn readable(v: &Value) -> String {
+    let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
+    let mut parts = vec![kind.to_owned()];
+    for key in [
+        "side",
+        "reason",
+        "connection_call_id",
+        "agent_id",
+        "agent_state",
+        "ani",
+        "dnis",
+        "system_event_id",
+        "status",
+    ] {
+        if let Some(x) = v.get(key).filter(|x| !x.is_null()) {
+            parts.push(format!(
+                "{key}={}",
+                x.as_str().map_or_else(|| x.to_string(), str::to_owned)
+            ));
+        }
+    }
+    parts.join(" ")
+}
+
+/// Runs `cti monitor` until Ctrl-C (or until the client stops).
+pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
+    let cfg = args.config()?;
+    let json = args.json;
+    crate::logging::init();
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Run(format!("starting the runtime: {e}")))?;
+    rt.block_on(async move {
+        let (client, mut events) = Client::start(cfg).map_err(|e| CliError::Run(e.to_string()))?;
+        let mut model = Model::new(ModelConfig::default());
+        let start = Instant::now();
+        let mut out = std::io::stdout().lock();
+        let mut changes = Vec::new();
+        let mut count: u64 = 0;
+        let mut side = String::from("-");
+        let mut status_at = start + Duration::from_secs(10);
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        loop {
+            let model_at = model.next_deadline().map(|d| start + d);
+            tokio::select! {
+                _ = &mut ctrl_c => {
+                    client.close().await;
+                    return Ok(());
+                }
+                () = async {
+                    match model_at {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => model.tick(start.elapsed(), &mut changes),
+                () = tokio::time::sleep_until(status_at), if !json => {
+                    let up = start.elapsed().as_secs();
+                    eprintln!(
+                        "side {side} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents",
+                        up / 3600, up / 60 % 60, up % 60,
+                        count as f64 / start.elapsed().as_secs_f64().max(1.0),
+                        model.calls().count(), model.agents().count()
+                    );
+                    status_at += Duration::from_secs(10);
+                }
+                e = events.next() => {
+                    let Some(e) = e else { return Ok(()) };
+                    let now = start.elapsed();
+                    let line = match &e {
+                        ClientEvent::Message(m) => {
+                            count += 1;
+                            model.apply(m, now, &mut changes);
+                            serde_json::to_value(m).ok()
+                        }
+                        ClientEvent::Connected { side: s, .. } => {
+                            side = s.name().to_owned();
+                            model.session_opened(now);
+                            lifecycle_json(&e)
+                        }
+                        ClientEvent::Disconnected { .. } => {
+                            model.connection_lost(now);
+                            lifecycle_json(&e)
+                        }
+                        other => lifecycle_json(other),
+                    };
+                    if let Some(v) = line {
+                        let text = if json { v.to_string() } else { readable(&v) };
+                        if writeln!(out, "{text}").is_err() {
+                            client.close().await;
+                            return Ok(());
+                        }
+                    }
+                    if let ClientEvent::Stopped(err) = e {
+                        return Err(CliError::Run(err.to_string()));
+                    }
+                }
+            }
+            for c in changes.drain(..) {
+                if let Some(v) = change_json(&c, &model) {
+                    let text = if json { v.to_string() } else { readable(&v) };
+                    let _ = writeln!(out, "{text}");
+                }
+            }
+            let _ = out.flush();
+        }
+    })
+}

@@ -1,0 +1,133 @@
+//! `cti sim` and `cti monitor` as processes: the simulator on free loopback ports, the monitor printing JSON
+//! lines (CONNECTED, events, CALL_BEGAN), Ctrl-C closing it with CLOSE_REQ, and `cti sim --report` writing the
+//! conformance report on exit.
+
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn cti() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cti"))
+}
+
+/// Sends SIGINT (what Ctrl-C does) and waits for the exit status.
+fn interrupt(child: &mut Child) -> i32 {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -INT");
+    child.wait().unwrap().code().unwrap_or(-1)
+}
+
+/// Lines of a pipe, read on a thread so the test can wait with a deadline.
+fn lines(r: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn wait_for(rx: &mpsc::Receiver<String>, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(l) if pred(&l) => return l,
+            Ok(_) => {}
+            Err(e) => panic!("waiting for {what}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn monitor_against_sim_then_report() {
+    let dir = std::env::temp_dir().join(format!("cti-sim-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.json");
+    let mut sim = cti()
+        .args([
+            "sim",
+            "--side-a",
+            "127.0.0.1:0",
+            "--side-b",
+            "127.0.0.1:0",
+            "--calls-per-second",
+            "20",
+            "--report",
+        ])
+        .arg(&report)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sim_err = lines(sim.stderr.take().unwrap());
+    let banner = wait_for(&sim_err, "the sim banner", |l| l.contains("side A on"));
+    // "cti sim: side A on 127.0.0.1:P, side B on 127.0.0.1:Q (side A active)"
+    let addrs: Vec<&str> = banner
+        .split_whitespace()
+        .filter(|w| w.starts_with("127.0.0.1:"))
+        .collect();
+    let (a, b) = (addrs[0].trim_end_matches(','), addrs[1]);
+
+    let mut mon = cti()
+        .args([
+            "monitor",
+            "--a",
+            a,
+            "--b",
+            b,
+            "--json",
+            "--client-id",
+            "cli-test",
+            "--heartbeat",
+            "5",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = lines(mon.stdout.take().unwrap());
+    let connected = wait_for(&out, "CONNECTED", |l| l.contains("\"CONNECTED\""));
+    let v: serde_json::Value = serde_json::from_str(&connected).unwrap();
+    assert_eq!(v["side"], "A");
+    assert_eq!(v["services_granted"], 16);
+    wait_for(&out, "a BEGIN_CALL_EVENT", |l| {
+        l.contains("\"BEGIN_CALL_EVENT\"")
+    });
+    wait_for(&out, "a CALL_BEGAN model line", |l| {
+        l.contains("\"CALL_BEGAN\"")
+    });
+    assert_eq!(interrupt(&mut mon), 0, "Ctrl-C closes the monitor cleanly");
+
+    assert_eq!(interrupt(&mut sim), 0);
+    let text = std::fs::read_to_string(&report).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let me = r["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == "cli-test")
+        .expect("the monitor's report");
+    let close = me["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "close_before_leaving")
+        .unwrap();
+    assert_eq!(close["result"], "pass", "{close}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
