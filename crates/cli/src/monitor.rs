@@ -282,7 +282,7 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                     eprintln!(
                         "side {side} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents",
                         up / 3600, up / 60 % 60, up % 60,
-                        count as f64 / start.elapsed().as_secs_f64().max(1.0),
+                        f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / start.elapsed().as_secs_f64().max(1.0),
                         model.calls().count(), model.agents().count()
                     );
                     status_at += Duration::from_secs(10);
@@ -297,7 +297,7 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                             serde_json::to_value(m).ok()
                         }
                         ClientEvent::Connected { side: s, .. } => {
-                            side = s.name().to_owned();
+                            s.name().clone_into(&mut side);
                             model.session_opened(now);
                             lifecycle_json(&e)
                         }
