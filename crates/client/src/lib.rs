@@ -28,10 +28,12 @@ pub mod error;
 pub mod event;
 pub mod heartbeat;
 pub mod invoke;
+pub mod requests;
 pub mod schedule;
 
 pub use client::{Client, Events};
 pub use config::{ClientConfig, ClientConfigBuilder, ConfigError};
 pub use error::{ClientError, ErrorKind};
 pub use event::ClientEvent;
+pub use requests::{Agent, CallRef};
 pub use schedule::{ConnectSchedule, Side, Step};

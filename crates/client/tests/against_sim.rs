@@ -296,3 +296,88 @@ async fn the_simulator_judges_this_client_conformant() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn typed_requests_against_the_simulator() {
+    use cti_client::{Agent, CallRef};
+    let mut cfg = cti_sim::SimConfig::loopback();
+    cfg.traffic.calls_per_second = 0.0;
+    cfg.traffic.hold_probability = 0.0;
+    cfg.traffic.talk_min_secs = 600.0;
+    cfg.traffic.talk_max_secs = 600.0;
+    let sim = Simulator::builder().config(cfg).start().await.unwrap();
+    let mut conf = config(&sim, -1);
+    conf.services |= CTI_SERVICE_CALL_DATA_UPDATE;
+    let (client, mut ev) = Client::start(conf).unwrap();
+    lifecycle(&mut ev).await;
+    lifecycle(&mut ev).await;
+    let agent = Agent {
+        peripheral_id: 5000,
+        agent_id: Some("1001".into()),
+        instrument: Some("2001".into()),
+        ..Agent::default()
+    };
+
+    let q = client.query_agent_state(&agent).await.unwrap();
+    assert_eq!(q.agent_state, AGENT_STATE_AVAILABLE);
+    client
+        .set_agent_state(&agent, AGENT_STATE_NOT_READY, 3, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.query_agent_state(&agent).await.unwrap().agent_state,
+        AGENT_STATE_NOT_READY
+    );
+    client
+        .set_agent_state(&agent, AGENT_STATE_AVAILABLE, 0, None)
+        .await
+        .unwrap();
+
+    // An inbound call rings at 1001: answer, hold, retrieve, set data, snapshot, clear.
+    let mut spec = cti_sim::engine::CallSpec::default();
+    spec.agent_id = Some("1001".into());
+    let id = sim.handle().start_call(spec).unwrap();
+    let device = loop {
+        // The generic masks (BEGIN_CALL, END_CALL, CALL_DATA_UPDATE) are all this client asked for.
+        if let Some(ClientEvent::Message(Message::BeginCallEvent(d))) = ev.next().await {
+            if d.connection_call_id == id {
+                break d
+                    .connection_device_id
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+            }
+        }
+    };
+    let call = CallRef::new(id, device);
+    client.answer_call(&agent, &call).await.unwrap();
+    client.hold_call(&agent, &call).await.unwrap();
+    let err = client.hold_call(&agent, &call).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ControlFailure, "{err}");
+    client.retrieve_call(&agent, &call).await.unwrap();
+    client
+        .set_call_data(
+            5000,
+            &call,
+            &[(5, "VIP".into())],
+            &[("user.tier".into(), "gold".into())],
+        )
+        .await
+        .unwrap();
+    let snap = client.snapshot_call(5000, &call).await.unwrap();
+    assert_eq!(
+        snap.call_variable_5.map(|s| s.to_string()).as_deref(),
+        Some("VIP")
+    );
+    let dev = client.snapshot_device(&agent).await.unwrap();
+    assert_eq!(dev.calls.len(), 1);
+    client.clear_call(&agent, &call).await.unwrap();
+    let mc = client.make_call(&agent, "4085550999").await;
+    assert!(
+        mc.is_ok()
+            || mc
+                .as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::ControlFailure),
+        "{mc:?}"
+    );
+    client.close().await;
+}
