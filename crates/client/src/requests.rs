@@ -27,6 +27,7 @@ pub struct CallRef {
     pub device_id: String,
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "the request fields it fills are optional")]
 impl CallRef {
     /// A call with a static connection id.
     pub fn new(connection_call_id: u32, device_id: impl Into<String>) -> Self {
@@ -38,7 +39,8 @@ impl CallRef {
     }
 
     fn device(&self) -> Option<CtiString> {
-        Some(self.device_id.as_str().into())
+        // Always present in a request; an Option because the message field is optional.
+        Some(CtiString::from(self.device_id.as_str()))
     }
 }
 
@@ -55,8 +57,8 @@ pub struct Agent {
     pub instrument: Option<String>,
 }
 
-fn s(v: &Option<String>) -> Option<CtiString> {
-    v.as_deref().map(CtiString::from)
+fn s(v: Option<&String>) -> Option<CtiString> {
+    v.map(|x| CtiString::from(x.as_str()))
 }
 
 fn unexpected(m: &Message) -> ClientError {
@@ -80,9 +82,9 @@ impl Client {
     ) -> Result<QueryAgentStateConf, ClientError> {
         let mut r = QueryAgentStateReq::default();
         r.peripheral_id = agent.peripheral_id;
-        r.agent_id = s(&agent.agent_id);
-        r.agent_extension = s(&agent.extension);
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_id = s(agent.agent_id.as_ref());
+        r.agent_extension = s(agent.extension.as_ref());
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, QueryAgentStateConf)
     }
 
@@ -99,8 +101,8 @@ impl Client {
         r.peripheral_id = agent.peripheral_id;
         r.agent_state = state;
         r.event_reason_code = reason_code;
-        r.agent_id = s(&agent.agent_id);
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_id = s(agent.agent_id.as_ref());
+        r.agent_instrument = s(agent.instrument.as_ref());
         r.agent_password = password.map(SecretString::from);
         conf!(self.request(r).await, SetAgentStateConf).map(|_| ())
     }
@@ -113,7 +115,7 @@ impl Client {
     ) -> Result<MakeCallConf, ClientError> {
         let mut r = MakeCallReq::default();
         r.peripheral_id = agent.peripheral_id;
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         r.dialed_number = Some(dialed_number.into());
         r.skill_group_number = cti_proto::constants::NULL_SKILL_GROUP;
         conf!(self.request(r).await, MakeCallConf)
@@ -126,7 +128,7 @@ impl Client {
         r.connection_call_id = call.connection_call_id;
         r.connection_device_id_type = call.device_id_type;
         r.connection_device_id = call.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, AnswerCallConf).map(|_| ())
     }
 
@@ -147,7 +149,7 @@ impl Client {
         r.connection_call_id = call.connection_call_id;
         r.connection_device_id_type = call.device_id_type;
         r.connection_device_id = call.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, ClearCallConf).map(|_| ())
     }
 
@@ -158,7 +160,7 @@ impl Client {
         r.connection_call_id = call.connection_call_id;
         r.connection_device_id_type = call.device_id_type;
         r.connection_device_id = call.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, ClearConnectionConf).map(|_| ())
     }
 
@@ -169,7 +171,7 @@ impl Client {
         r.connection_call_id = call.connection_call_id;
         r.connection_device_id_type = call.device_id_type;
         r.connection_device_id = call.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, HoldCallConf).map(|_| ())
     }
 
@@ -180,7 +182,7 @@ impl Client {
         r.held_connection_call_id = call.connection_call_id;
         r.held_connection_device_id_type = call.device_id_type;
         r.held_connection_device_id = call.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, RetrieveCallConf).map(|_| ())
     }
 
@@ -199,7 +201,7 @@ impl Client {
         r.other_connection_call_id = other.connection_call_id;
         r.other_connection_device_id_type = other.device_id_type;
         r.other_connection_device_id = other.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, AlternateCallConf).map(|_| ())
     }
 
@@ -216,7 +218,7 @@ impl Client {
         r.active_connection_device_id_type = active.device_id_type;
         r.active_connection_device_id = active.device();
         r.dialed_number = Some(dialed_number.into());
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, ConsultationCallConf)
     }
 
@@ -235,7 +237,7 @@ impl Client {
         r.held_connection_call_id = held.connection_call_id;
         r.held_connection_device_id_type = held.device_id_type;
         r.held_connection_device_id = held.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, TransferCallConf)
     }
 
@@ -254,7 +256,7 @@ impl Client {
         r.held_connection_call_id = held.connection_call_id;
         r.held_connection_device_id_type = held.device_id_type;
         r.held_connection_device_id = held.device();
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, ConferenceCallConf)
     }
 
@@ -318,7 +320,7 @@ impl Client {
         let mut r = SnapshotDeviceReq::default();
         r.peripheral_id = agent.peripheral_id;
         r.snapshot_device_type = cti_proto::constants::DeviceIdType::DEVID_DEVICE_IDENTIFIER;
-        r.agent_instrument = s(&agent.instrument);
+        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, SnapshotDeviceConf)
     }
 }
