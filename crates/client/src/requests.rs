@@ -27,7 +27,10 @@ pub struct CallRef {
     pub device_id: String,
 }
 
-#[allow(clippy::unnecessary_wraps, reason = "the request fields it fills are optional")]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the request fields it fills are optional"
+)]
 impl CallRef {
     /// A call with a static connection id.
     pub fn new(connection_call_id: u32, device_id: impl Into<String>) -> Self {
