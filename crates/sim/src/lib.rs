@@ -30,7 +30,6 @@ mod sides;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 pub use config::{Side, SimConfig};
@@ -119,11 +118,12 @@ impl SimBuilder {
         self
     }
 
-    /// Binds both sides and starts serving.
+    /// Binds both sides and starts serving (inside a tokio runtime: it spawns the listeners and the clock).
+    #[allow(clippy::unused_async, reason = "the contracted API is `start().await`, called within a runtime")]
     pub async fn start(self) -> std::io::Result<Simulator> {
         let cfg = self.cfg;
-        let la = TcpListener::bind(cfg.side_a).await?;
-        let lb = TcpListener::bind(cfg.side_b).await?;
+        let la = net::listener::bind(cfg.side_a)?;
+        let lb = net::listener::bind(cfg.side_b)?;
         let (side_a, side_b) = (la.local_addr()?, lb.local_addr()?);
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

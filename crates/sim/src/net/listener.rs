@@ -5,12 +5,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
 use crate::config::Side;
 use crate::net::connection;
 use crate::shared::Shared;
 use crate::sides::{FailMode, SideState};
+
+/// Listen backlog: a reconnect storm of thousands of clients must not overflow the SYN queue (tokio's default
+/// is 128, which made clients resend SYNs after a second or more).
+const BACKLOG: u32 = 4096;
+
+/// Binds `addr` with SO_REUSEADDR and a deep backlog.
+pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 pub(crate) async fn run(shared: Arc<Shared>, side: Side, first: TcpListener, addr: SocketAddr) {
     let mut state = shared.side_watch(side).subscribe();
@@ -21,7 +33,7 @@ pub(crate) async fn run(shared: Arc<Shared>, side: Side, first: TcpListener, add
         if refuse {
             listener = None;
         } else if listener.is_none() {
-            match TcpListener::bind(addr).await {
+            match bind(addr) {
                 Ok(l) => listener = Some(l),
                 Err(e) => {
                     tracing::warn!(
