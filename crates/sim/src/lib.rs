@@ -119,7 +119,10 @@ impl SimBuilder {
     }
 
     /// Binds both sides and starts serving (inside a tokio runtime: it spawns the listeners and the clock).
-    #[allow(clippy::unused_async, reason = "the contracted API is `start().await`, called within a runtime")]
+    #[allow(
+        clippy::unused_async,
+        reason = "the contracted API is `start().await`, called within a runtime"
+    )]
     pub async fn start(self) -> std::io::Result<Simulator> {
         let cfg = self.cfg;
         let la = net::listener::bind(cfg.side_a)?;
