@@ -44,6 +44,9 @@ pub enum CliError {
     /// A command that runs a service (e.g. `cti sim`) could not start or failed while running.
     #[error("{0}")]
     Run(String),
+    /// The CTI Server refused a request (FAILURE_CONF / CONTROL_FAILURE_CONF), named.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl CliError {
@@ -55,7 +58,7 @@ impl CliError {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Output(_) | CliError::Run(_) => EXIT_OUTPUT,
+            CliError::Output(_) | CliError::Run(_) | CliError::Refused(_) => EXIT_OUTPUT,
             CliError::Input { .. } | CliError::Stream { .. } | CliError::Line { .. } => EXIT_INPUT,
         }
     }

@@ -3,6 +3,7 @@
 //! One module per command; `main` only parses the arguments, dispatches, and turns an error into one
 //! `cti <command>: <error>` line on standard error and an exit status.
 
+mod control;
 mod decode;
 mod encode;
 mod error;
@@ -40,6 +41,8 @@ enum Command {
     Encode(encode::EncodeArgs),
     Sim(Box<sim::SimArgs>),
     Monitor(Box<monitor::MonitorArgs>),
+    Agent(Box<control::AgentArgs>),
+    Call(Box<control::CallArgs>),
 }
 
 impl Command {
@@ -50,6 +53,8 @@ impl Command {
             Command::Encode(_) => "encode",
             Command::Sim(_) => "sim",
             Command::Monitor(_) => "monitor",
+            Command::Agent(_) => "agent",
+            Command::Call(_) => "call",
         }
     }
 
@@ -59,6 +64,8 @@ impl Command {
             Command::Encode(args) => encode::run(args),
             Command::Sim(args) => sim::run(args),
             Command::Monitor(args) => monitor::run(args),
+            Command::Agent(args) => control::run_agent(args),
+            Command::Call(args) => control::run_call(args),
         }
     }
 }

@@ -131,3 +131,80 @@ fn monitor_against_sim_then_report() {
     assert_eq!(close["result"], "pass", "{close}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Starts `cti sim` on free ports; returns it with the side A and side B addresses.
+fn start_sim() -> (Child, String, String) {
+    let mut sim = cti()
+        .args([
+            "sim",
+            "--side-a",
+            "127.0.0.1:0",
+            "--side-b",
+            "127.0.0.1:0",
+            "--calls-per-second",
+            "0",
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let err = lines(sim.stderr.take().unwrap());
+    let banner = wait_for(&err, "the sim banner", |l| l.contains("side A on"));
+    let addrs: Vec<String> = banner
+        .split_whitespace()
+        .filter(|w| w.starts_with("127.0.0.1:"))
+        .map(|w| w.trim_end_matches(',').to_owned())
+        .collect();
+    (sim, addrs[0].clone(), addrs[1].clone())
+}
+
+#[test]
+fn ctitest_style_agent_and_call_commands() {
+    let (mut sim, a, b) = start_sim();
+    let run = |args: &[&str]| {
+        let out = cti()
+            .args(args)
+            .args([
+                "--a",
+                &a,
+                "--b",
+                &b,
+                "--agent-id",
+                "1001",
+                "--instrument",
+                "2001",
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = run(&["agent", "not-ready", "--reason", "5"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        out.trim(),
+        r#"{"agent_state":"AGENT_STATE_NOT_READY","type":"SET_AGENT_STATE_CONF"}"#
+    );
+    let (code, out, _) = run(&["agent", "state"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["type"].as_str(), v["agent_state"].as_str()),
+        (
+            Some("QUERY_AGENT_STATE_CONF"),
+            Some("AGENT_STATE_NOT_READY")
+        )
+    );
+    let (code, _, err) = run(&["call", "hold", "--call", "99:99"]);
+    assert_eq!(code, Some(1), "a refused request exits non-zero");
+    assert!(
+        err.contains("CF_INVALID_CSTA_CONNECTION_IDENTIFIER"),
+        "{err}"
+    );
+    let (code, _, _) = run(&["call", "set-data", "--call", "1:1", "--var", "11=x"]);
+    assert_eq!(code, Some(2), "usage error");
+    assert_eq!(interrupt(&mut sim), 0);
+}
