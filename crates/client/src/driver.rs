@@ -306,6 +306,11 @@ impl Driver {
             let _ = reply.send(result);
             return;
         }
+        if m.name().ends_with("_CONF") {
+            // A reply whose request timed out (or was failed on a loss): not an event of the server's own.
+            tracing::debug!("late {} for InvokeID {:?} dropped", m.name(), m.invoke_id());
+            return;
+        }
         self.emit(ClientEvent::Message(m));
     }
 
