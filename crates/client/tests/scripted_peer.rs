@@ -309,7 +309,7 @@ async fn an_unanswered_request_times_out_after_exactly_the_request_timeout() {
     let listener = listen().await;
     let mut cfg = config(&listener, -1);
     cfg.request_timeout_secs = 10;
-    let (client, mut ev, mut peer, _, _) = connect(cfg, &listener).await;
+    let (client, ev, mut peer, _, _) = connect(cfg, &listener).await;
     let c = client.clone();
     let t0 = Instant::now();
     let pending = tokio::spawn(async move {
