@@ -58,30 +58,13 @@ fn monitor_against_sim_then_report() {
     let dir = std::env::temp_dir().join(format!("cti-sim-report-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let report = dir.join("report.json");
-    let mut sim = cti()
-        .args([
-            "sim",
-            "--side-a",
-            "127.0.0.1:0",
-            "--side-b",
-            "127.0.0.1:0",
-            "--calls-per-second",
-            "20",
-            "--report",
-        ])
-        .arg(&report)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let sim_err = lines(sim.stderr.take().unwrap());
-    let banner = wait_for(&sim_err, "the sim banner", |l| l.contains("side A on"));
-    // "cti sim: side A on 127.0.0.1:P, side B on 127.0.0.1:Q (side A active)"
-    let addrs: Vec<&str> = banner
-        .split_whitespace()
-        .filter(|w| w.starts_with("127.0.0.1:"))
-        .collect();
-    let (a, b) = (addrs[0].trim_end_matches(','), addrs[1]);
+    let (mut sim, a, b) = start_sim(&[
+        "--calls-per-second",
+        "20",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let (a, b) = (a.as_str(), b.as_str());
 
     let mut mon = cti()
         .args([
@@ -133,17 +116,10 @@ fn monitor_against_sim_then_report() {
 }
 
 /// Starts `cti sim` on free ports; returns it with the side A and side B addresses.
-fn start_sim() -> (Child, String, String) {
+fn start_sim(extra: &[&str]) -> (Child, String, String) {
     let mut sim = cti()
-        .args([
-            "sim",
-            "--side-a",
-            "127.0.0.1:0",
-            "--side-b",
-            "127.0.0.1:0",
-            "--calls-per-second",
-            "0",
-        ])
+        .args(["sim", "--side-a", "127.0.0.1:0", "--side-b", "127.0.0.1:0"])
+        .args(extra)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -160,7 +136,7 @@ fn start_sim() -> (Child, String, String) {
 
 #[test]
 fn ctitest_style_agent_and_call_commands() {
-    let (mut sim, a, b) = start_sim();
+    let (mut sim, a, b) = start_sim(&["--calls-per-second", "0"]);
     let run = |args: &[&str]| {
         let out = cti()
             .args(args)

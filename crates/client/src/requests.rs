@@ -68,6 +68,17 @@ fn unexpected(m: &Message) -> ClientError {
     ClientError::NotConnected(format!("unexpected reply {}", m.name()))
 }
 
+/// Fills the fields that name the call and the device, which these requests share by name.
+macro_rules! on_call {
+    ($r:ident, $agent:expr, $call:expr) => {
+        $r.peripheral_id = $agent.peripheral_id;
+        $r.connection_call_id = $call.connection_call_id;
+        $r.connection_device_id_type = $call.device_id_type;
+        $r.connection_device_id = $call.device();
+        $r.agent_instrument = s($agent.instrument.as_ref());
+    };
+}
+
 macro_rules! conf {
     ($reply:expr, $variant:ident) => {
         match $reply? {
@@ -127,11 +138,7 @@ impl Client {
     /// ANSWER_CALL_REQ.
     pub async fn answer_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = AnswerCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        on_call!(r, agent, call);
         conf!(self.request(r).await, AnswerCallConf).map(|_| ())
     }
 
@@ -148,33 +155,21 @@ impl Client {
     /// CLEAR_CALL_REQ (hangs up every party).
     pub async fn clear_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = ClearCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        on_call!(r, agent, call);
         conf!(self.request(r).await, ClearCallConf).map(|_| ())
     }
 
     /// CLEAR_CONNECTION_REQ (the agent leaves the call).
     pub async fn clear_connection(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = ClearConnectionReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        on_call!(r, agent, call);
         conf!(self.request(r).await, ClearConnectionConf).map(|_| ())
     }
 
     /// HOLD_CALL_REQ.
     pub async fn hold_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = HoldCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        on_call!(r, agent, call);
         conf!(self.request(r).await, HoldCallConf).map(|_| ())
     }
 
