@@ -1,0 +1,133 @@
+//! First measurements of the client against its goals (issue 4): events/s through one session into the model,
+//! model memory per tracked call, and the time from a side failure to the next open session. Real time, on
+//! this machine: a benchmark, not a test.
+//!
+//! `cargo run --release -p cti-client --example client_bench [SECONDS]`
+
+use std::time::{Duration, Instant};
+
+use cti_client::{Client, ClientConfig, ClientEvent};
+use cti_model::{Model, ModelConfig};
+use cti_proto::Message;
+use cti_proto::constants::{AgentStateMask, CTI_SERVICE_ALL_EVENTS, CallMsgMask};
+use cti_proto::message::BeginCallEvent;
+use cti_sim::{FailMode, Side, SimConfig, Simulator};
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let secs: u64 = std::env::args().nth(1).map_or(Ok(10), |s| s.parse())?;
+
+    // 1. Throughput: a busy simulator, one All-Events session with everything unmasked, into the model.
+    let mut cfg = SimConfig::loopback();
+    cfg.agents = cti_sim::config::default_agents(12_000, 5000);
+    cfg.traffic.calls_per_second = 20_000.0;
+    cfg.traffic.ring_secs = 0.05;
+    cfg.traffic.talk_min_secs = 0.2;
+    cfg.traffic.talk_max_secs = 0.5;
+    cfg.traffic.hold_probability = 0.0;
+    cfg.traffic.wrap_secs = 0.05;
+    let sim = Simulator::builder().config(cfg).start().await?;
+    let mut c = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .side_b(sim.addr(Side::B).to_string())
+        .services(CTI_SERVICE_ALL_EVENTS)
+        .build()?;
+    c.call_msg_mask = CallMsgMask(0xFFFF_FFFF);
+    c.agent_state_mask = AgentStateMask::KNOWN;
+    let (client, mut events) = Client::start(c)?;
+    let mut model = Model::new(ModelConfig::default());
+    let start = Instant::now();
+    let mut counted = 0u64;
+    let mut measuring_since = None;
+    let mut changes = Vec::new();
+    while start.elapsed() < Duration::from_secs(secs + 2) {
+        let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await else {
+            break;
+        };
+        if let ClientEvent::Message(m) = &e {
+            model.apply(m, start.elapsed(), &mut changes);
+            changes.clear();
+            if measuring_since.is_some() {
+                counted += 1;
+            }
+        }
+        if measuring_since.is_none() && start.elapsed() > Duration::from_secs(2) {
+            measuring_since = Some(Instant::now());
+        }
+    }
+    let window = measuring_since
+        .map_or(Duration::ZERO, |t| t.elapsed())
+        .as_secs_f64()
+        .max(0.001);
+    println!(
+        "{{\"throughput_events_per_s\": {:.0}, \"window_s\": {window:.1}, \"live_calls\": {}}}",
+        f64::from(u32::try_from(counted).unwrap_or(u32::MAX)) / window,
+        model.calls().count()
+    );
+    sim.handle().set_traffic(0.0);
+
+    // 2. Failover: time from the active side's failure to the session open on the other side.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), events.next()).await {}
+    let t = Instant::now();
+    sim.handle().fail_side(Side::A, FailMode::Reset);
+    let mut reconnect_ms = None;
+    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(10), events.next()).await {
+        if let ClientEvent::Connected {
+            side: cti_client::Side::B,
+            ..
+        } = e
+        {
+            reconnect_ms = Some(t.elapsed().as_secs_f64() * 1000.0);
+            break;
+        }
+    }
+    println!(
+        "{{\"failover_to_open_session_ms\": {:.2}}}",
+        reconnect_ms.unwrap_or(f64::NAN)
+    );
+    client.close().await;
+
+    // 3. Memory per tracked call: 15,000 calls with 10 call variables and 5 ECC variables in a fresh model.
+    let before = rss_kib();
+    let mut model = Model::new(ModelConfig::default());
+    for i in 0..15_000u32 {
+        let mut b = BeginCallEvent::default();
+        b.peripheral_id = 5000;
+        b.connection_call_id = i;
+        b.connection_device_id = Some(i.to_string().as_str().into());
+        b.ani = Some("4085550123".into());
+        b.dnis = Some("8005551000".into());
+        b.call_variable_1 = Some(format!("ACCT-{i:08}").as_str().into());
+        b.call_variable_2 = Some("gold".into());
+        b.call_variable_3 = Some(format!("CASE-{i}").as_str().into());
+        for k in 0..5 {
+            b.named_variables.push(cti_proto::NamedVariable::new(
+                format!("user.var{k}").as_str(),
+                "value-123",
+            ));
+        }
+        model.apply(&Message::from(b), Duration::ZERO, &mut changes);
+        changes.clear();
+    }
+    let after = rss_kib();
+    println!(
+        "{{\"calls\": {}, \"rss_delta_kib\": {}, \"bytes_per_call\": {:.0}}}",
+        model.calls().count(),
+        after.saturating_sub(before),
+        f64::from(u32::try_from(after.saturating_sub(before) * 1024).unwrap_or(u32::MAX))
+            / 15_000.0
+    );
+    Ok(())
+}
