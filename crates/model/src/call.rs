@@ -6,7 +6,7 @@
 //! ECC value and is kept when it carries none (older versions send only changes, and no ECC at all is
 //! indistinguishable from "unchanged").
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use cti_proto::CtiString;
@@ -71,10 +71,10 @@ pub struct Call {
     pub wrapup_data: Option<CtiString>,
     /// CallVariable1..10 (index 0 is CallVariable1).
     pub call_variables: [Option<CtiString>; 10],
-    /// ECC scalar variables: name → value.
-    pub named_variables: BTreeMap<String, String>,
-    /// ECC array variables: name → index → value.
-    pub named_arrays: BTreeMap<String, BTreeMap<u8, String>>,
+    /// ECC scalar variables, the complete set as last sent (look one up with [`Call::named_variable`]).
+    pub named_variables: Vec<NamedVariable>,
+    /// ECC array variables, the complete set as last sent.
+    pub named_arrays: Vec<NamedArray>,
     /// The router call key, when an event carried one.
     pub router_call_key: Option<RouterCallKey>,
     /// The state from the enriching call events.
@@ -93,6 +93,15 @@ pub struct Call {
 }
 
 impl Call {
+    /// The value of the ECC scalar variable `name` (the last one of that name when the server repeated it).
+    pub fn named_variable(&self, name: &str) -> Option<&CtiString> {
+        self.named_variables
+            .iter()
+            .rev()
+            .find(|v| v.name == name)
+            .map(|v| &v.value)
+    }
+
     pub(crate) fn new(key: CallKey, now: Duration) -> Self {
         Call {
             key,
@@ -104,8 +113,8 @@ impl Call {
             caller_entered_digits: None,
             wrapup_data: None,
             call_variables: Default::default(),
-            named_variables: BTreeMap::new(),
-            named_arrays: BTreeMap::new(),
+            named_variables: Vec::new(),
+            named_arrays: Vec::new(),
             router_call_key: None,
             state: CallState::Unknown,
             devices: BTreeSet::new(),
@@ -158,8 +167,8 @@ fn set(slot: &mut Option<CtiString>, v: Option<&CtiString>) {
 /// A complete ECC set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Ecc {
-    pub variables: BTreeMap<String, String>,
-    pub arrays: BTreeMap<String, BTreeMap<u8, String>>,
+    pub variables: Vec<NamedVariable>,
+    pub arrays: Vec<NamedArray>,
 }
 
 impl Ecc {
@@ -168,18 +177,10 @@ impl Ecc {
         if variables.is_empty() && arrays.is_empty() {
             return None;
         }
-        let mut ecc = Ecc::default();
-        for v in variables {
-            ecc.variables
-                .insert(v.name.to_str().into_owned(), v.value.to_str().into_owned());
-        }
-        for a in arrays {
-            ecc.arrays
-                .entry(a.name.to_str().into_owned())
-                .or_default()
-                .insert(a.index, a.value.to_str().into_owned());
-        }
-        Some(ecc)
+        Some(Ecc {
+            variables: variables.to_vec(),
+            arrays: arrays.to_vec(),
+        })
     }
 }
 
@@ -288,9 +289,12 @@ mod tests {
             ecc: Ecc::of(&[NamedVariable::new("user.b", "3")], &[]),
             ..Patch::default()
         });
+        assert_eq!(c.named_variables, vec![NamedVariable::new("user.b", "3")]);
         assert_eq!(
-            c.named_variables,
-            BTreeMap::from([("user.b".to_owned(), "3".to_owned())])
+            c.named_variable("user.b")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("3")
         );
         assert!(c.named_arrays.is_empty());
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
@@ -194,7 +194,7 @@ fn call_data_update_changes_only_what_it_carries_and_replaces_the_ecc_set() {
     // No ECC in the update: the stored set is kept.
     assert_eq!(
         h.m.call(&a).unwrap().named_variables,
-        BTreeMap::from([("user.a".to_owned(), "1".to_owned())])
+        vec![cti_proto::NamedVariable::new("user.a", "1")]
     );
     // ECC in the update: it is the complete set.
     assert_eq!(
@@ -203,7 +203,7 @@ fn call_data_update_changes_only_what_it_carries_and_replaces_the_ecc_set() {
     );
     assert_eq!(
         h.m.call(&a).unwrap().named_variables,
-        BTreeMap::from([("user.b".to_owned(), "2".to_owned())])
+        vec![cti_proto::NamedVariable::new("user.b", "2")]
     );
     assert_eq!(h.at(4, update_ecc(&a, &[("user.b", "2")])), vec![]);
 }
