@@ -238,7 +238,7 @@ where
                 Some(ClientEvent::Connected { .. }) => break,
                 Some(ClientEvent::Stopped(e)) => return Err(CliError::Run(e.to_string())),
                 Some(ClientEvent::AttemptFailed { side, reason }) => {
-                    eprintln!("side {}: {reason}", side.name());
+                    crate::logging::note!("side {}: {reason}", side.name());
                 }
                 Some(_) => {}
                 None => return Err(CliError::Run("the client stopped".into())),

@@ -9,3 +9,13 @@ pub fn init() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// Like `eprintln!`, but a closed or broken standard error is ignored instead of panicking (a supervisor may
+/// close it; the command must still shut down cleanly).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use note;

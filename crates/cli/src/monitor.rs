@@ -279,7 +279,7 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                 } => model.tick(start.elapsed(), &mut changes),
                 () = tokio::time::sleep_until(status_at), if !json => {
                     let up = start.elapsed().as_secs();
-                    eprintln!(
+                    crate::logging::note!(
                         "side {side} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents",
                         up / 3600, up / 60 % 60, up % 60,
                         f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / start.elapsed().as_secs_f64().max(1.0),

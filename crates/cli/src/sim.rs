@@ -128,7 +128,7 @@ pub fn run(args: &SimArgs) -> Result<(), CliError> {
             .start()
             .await
             .map_err(|e| CliError::Run(format!("cannot listen: {e}")))?;
-        eprintln!(
+        crate::logging::note!(
             "cti sim: side A on {}, side B on {} (side {} active)",
             sim.addr(cti_sim::Side::A),
             sim.addr(cti_sim::Side::B),
@@ -142,16 +142,16 @@ pub fn run(args: &SimArgs) -> Result<(), CliError> {
                 .serve_control(addr)
                 .await
                 .map_err(|e| CliError::Run(format!("control plane on {addr}: {e}")))?;
-            eprintln!("cti sim: control plane on http://{bound}");
+            crate::logging::note!("cti sim: control plane on http://{bound}");
         }
         let _ = tokio::signal::ctrl_c().await;
-        eprintln!("cti sim: stopping");
+        crate::logging::note!("cti sim: stopping");
         if let Some(path) = &args.report {
             let report = serde_json::to_string_pretty(&sim.handle().conformance())
                 .map_err(|e| CliError::Run(format!("report: {e}")))?;
             std::fs::write(path, report)
                 .map_err(|e| CliError::Run(format!("writing {}: {e}", path.display())))?;
-            eprintln!("cti sim: conformance report written to {}", path.display());
+            crate::logging::note!("cti sim: conformance report written to {}", path.display());
         }
         sim.shutdown().await;
         Ok(())

@@ -34,10 +34,10 @@ fn interrupt(child: &mut Child) -> i32 {
 fn lines(r: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // Drain to the end even when nobody listens any more: closing the pipe early would make the child's
+        // last writes fail.
         for l in BufReader::new(r).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
+            let _ = tx.send(l);
         }
     });
     rx
