@@ -99,7 +99,84 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     client.close().await;
 
-    // 3. Memory per tracked call: 15,000 calls with 10 call variables and 5 ECC variables in a fresh model.
+    // 3. Latency: probe calls started through the simulator while background traffic runs; each probe is timed
+    //    from the simulator's send of its BEGIN_CALL_EVENT to the model having applied it.
+    drop(sim);
+    let mut cfg = SimConfig::loopback();
+    cfg.agents = cti_sim::config::default_agents(4_000, 5000);
+    cfg.traffic.calls_per_second = 2_000.0;
+    cfg.traffic.ring_secs = 0.05;
+    cfg.traffic.talk_min_secs = 0.2;
+    cfg.traffic.talk_max_secs = 0.5;
+    cfg.traffic.hold_probability = 0.0;
+    cfg.traffic.wrap_secs = 0.05;
+    let sim = Simulator::builder().config(cfg).start().await?;
+    let mut c = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .services(CTI_SERVICE_ALL_EVENTS)
+        .build()?;
+    c.call_msg_mask = CallMsgMask(0xFFFF_FFFF);
+    c.agent_state_mask = AgentStateMask::KNOWN;
+    let (client, mut events) = Client::start(c)?;
+    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await {
+        if matches!(e, ClientEvent::Connected { .. }) {
+            break;
+        }
+    }
+    let probes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u32, Instant>>> =
+        std::sync::Arc::default();
+    let (handle, sent) = (sim.handle(), probes.clone());
+    let probe_task = tokio::spawn(async move {
+        for _ in 0..2_000 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let t0 = Instant::now();
+            if let Ok(id) = handle.start_call(cti_sim::engine::CallSpec::default()) {
+                sent.lock().map(|mut m| m.insert(id, t0)).ok();
+            }
+        }
+    });
+    let mut model = Model::new(ModelConfig::default());
+    let (mut latencies, mut events_seen) = (Vec::new(), 0u64);
+    let t_start = Instant::now();
+    while latencies.len() < 1_900 && t_start.elapsed() < Duration::from_secs(30) {
+        let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await else {
+            break;
+        };
+        if let ClientEvent::Message(m) = &e {
+            events_seen += 1;
+            model.apply(m, t_start.elapsed(), &mut changes);
+            changes.clear();
+            if let Message::BeginCallEvent(b) = m {
+                if let Some(t0) = probes
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.remove(&b.connection_call_id))
+                {
+                    latencies.push(t0.elapsed());
+                }
+            }
+        }
+    }
+    let rate =
+        f64::from(u32::try_from(events_seen).unwrap_or(u32::MAX)) / t_start.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let pct = |p: usize| {
+        latencies
+            .get(latencies.len() * p / 100)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{{\"latency_probes\": {}, \"background_events_per_s\": {rate:.0}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"max_ms\": {:.3}}}",
+        latencies.len(),
+        pct(50),
+        pct(99),
+        latencies
+            .last()
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    );
+    probe_task.abort();
+    client.close().await;
+
+    // 4. Memory per tracked call: 15,000 calls with 10 call variables and 5 ECC variables in a fresh model.
     let before = rss_kib();
     let mut model = Model::new(ModelConfig::default());
     for i in 0..15_000u32 {
