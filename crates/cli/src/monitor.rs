@@ -221,6 +221,28 @@ pub fn change_json(c: &Change, model: &Model) -> Option<Value> {
     })
 }
 
+/// ANSI colour of a readable line by its kind: lifecycle trouble red, connected green, connecting yellow, call
+/// model cyan, call begin/end bold; other events plain.
+fn colour(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" => "\x1b[31m",
+        "CONNECTED" => "\x1b[32m",
+        "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => "\x1b[33m",
+        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "PERIPHERAL_STATUS" => "\x1b[36m",
+        "BEGIN_CALL_EVENT" | "END_CALL_EVENT" => "\x1b[1m",
+        _ => return None,
+    })
+}
+
+/// A readable line, coloured when `colour_on` (standard output is a terminal and NO_COLOR is not set).
+fn readable_line(v: &Value, colour_on: bool) -> String {
+    let text = readable(v);
+    match v.get("type").and_then(Value::as_str).and_then(colour) {
+        Some(c) if colour_on => format!("{c}{text}\x1b[0m"),
+        _ => text,
+    }
+}
+
 /// One readable line for a JSON line.
 fn readable(v: &Value) -> String {
     let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
@@ -250,6 +272,10 @@ fn readable(v: &Value) -> String {
 pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
     let cfg = args.config()?;
     let json = args.json;
+    let colour_on = {
+        use std::io::IsTerminal as _;
+        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    };
     crate::logging::init();
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Run(format!("starting the runtime: {e}")))?;
@@ -308,7 +334,7 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                         other => lifecycle_json(other),
                     };
                     if let Some(v) = line {
-                        let text = if json { v.to_string() } else { readable(&v) };
+                        let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
                         if writeln!(out, "{text}").is_err() {
                             client.close().await;
                             return Ok(());
@@ -321,11 +347,32 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
             }
             for c in changes.drain(..) {
                 if let Some(v) = change_json(&c, &model) {
-                    let text = if json { v.to_string() } else { readable(&v) };
+                    let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
                     let _ = writeln!(out, "{text}");
                 }
             }
             let _ = out.flush();
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readable_lines_and_colours() {
+        let v = json!({"type": "DISCONNECTED", "side": "A", "reason": "reset"});
+        assert_eq!(readable_line(&v, false), "DISCONNECTED side=A reason=reset");
+        assert_eq!(
+            readable_line(&v, true),
+            "\x1b[31mDISCONNECTED side=A reason=reset\x1b[0m"
+        );
+        let e =
+            json!({"type": "CALL_DELIVERED_EVENT", "connection_call_id": 7, "ani": "4085550100"});
+        assert_eq!(
+            readable_line(&e, true),
+            "CALL_DELIVERED_EVENT connection_call_id=7 ani=4085550100"
+        );
+    }
 }

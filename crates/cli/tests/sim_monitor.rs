@@ -58,7 +58,14 @@ fn monitor_against_sim_then_report() {
     let dir = std::env::temp_dir().join(format!("cti-sim-report-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let report = dir.join("report.json");
-    let (mut sim, a, b) = start_sim(&[
+    let Sim {
+        child: mut sim,
+        a,
+        b,
+        control,
+    } = start_sim(&[
+        "--control",
+        "127.0.0.1:0",
         "--calls-per-second",
         "20",
         "--report",
@@ -94,6 +101,18 @@ fn monitor_against_sim_then_report() {
     wait_for(&out, "a CALL_BEGAN model line", |l| {
         l.contains("\"CALL_BEGAN\"")
     });
+    // The monitor survives a failure of the active side: DISCONNECTED from A, then CONNECTED to B.
+    let control = control.expect("control plane address");
+    assert!(post(&control, "/sides/a/fail?mode=reset").contains("200"));
+    wait_for(&out, "DISCONNECTED from A", |l| {
+        l.contains("\"DISCONNECTED\"") && l.contains("\"side\":\"A\"")
+    });
+    wait_for(&out, "CONNECTED to B", |l| {
+        l.contains("\"CONNECTED\"") && l.contains("\"side\":\"B\"")
+    });
+    wait_for(&out, "events on side B", |l| {
+        l.contains("\"BEGIN_CALL_EVENT\"")
+    });
     assert_eq!(interrupt(&mut mon), 0, "Ctrl-C closes the monitor cleanly");
 
     assert_eq!(interrupt(&mut sim), 0);
@@ -116,7 +135,29 @@ fn monitor_against_sim_then_report() {
 }
 
 /// Starts `cti sim` on free ports; returns it with the side A and side B addresses.
-fn start_sim(extra: &[&str]) -> (Child, String, String) {
+/// POSTs to the simulator's control plane (a minimal HTTP/1.1 client); returns the status line.
+fn post(control: &str, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(control).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// A running `cti sim`: the process, side A and side B addresses, and the control plane's if asked for.
+struct Sim {
+    child: Child,
+    a: String,
+    b: String,
+    control: Option<String>,
+}
+
+fn start_sim(extra: &[&str]) -> Sim {
     let mut sim = cti()
         .args(["sim", "--side-a", "127.0.0.1:0", "--side-b", "127.0.0.1:0"])
         .args(extra)
@@ -126,17 +167,37 @@ fn start_sim(extra: &[&str]) -> (Child, String, String) {
         .unwrap();
     let err = lines(sim.stderr.take().unwrap());
     let banner = wait_for(&err, "the sim banner", |l| l.contains("side A on"));
+    let control = extra.contains(&"--control").then(|| {
+        let line = wait_for(&err, "the control plane banner", |l| {
+            l.contains("control plane on")
+        });
+        line.rsplit("http://")
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    });
     let addrs: Vec<String> = banner
         .split_whitespace()
         .filter(|w| w.starts_with("127.0.0.1:"))
         .map(|w| w.trim_end_matches(',').to_owned())
         .collect();
-    (sim, addrs[0].clone(), addrs[1].clone())
+    Sim {
+        child: sim,
+        a: addrs[0].clone(),
+        b: addrs[1].clone(),
+        control,
+    }
 }
 
 #[test]
 fn ctitest_style_agent_and_call_commands() {
-    let (mut sim, a, b) = start_sim(&["--calls-per-second", "0"]);
+    let Sim {
+        child: mut sim,
+        a,
+        b,
+        ..
+    } = start_sim(&["--calls-per-second", "0"]);
     let run = |args: &[&str]| {
         let out = cti()
             .args(args)
