@@ -176,7 +176,67 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     probe_task.abort();
     client.close().await;
 
-    // 4. Memory per tracked call: 15,000 calls with 10 call variables and 5 ECC variables in a fresh model.
+    // 4. Reconciliation: a ClientEvents session with a call in progress; after the active side fails, the time
+    //    from OPEN_CONF on the other side to the model having every call re-announced (BEGIN_CALL_EVENT).
+    let mut cfg = SimConfig::loopback();
+    cfg.traffic.calls_per_second = 0.0;
+    cfg.traffic.hold_probability = 0.0;
+    cfg.traffic.talk_min_secs = 600.0;
+    cfg.traffic.talk_max_secs = 600.0;
+    let sim = Simulator::builder().config(cfg).start().await?;
+    let c = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .side_b(sim.addr(Side::B).to_string())
+        .services(cti_proto::constants::CTI_SERVICE_CLIENT_EVENTS)
+        .agent(5000, "1001")
+        .build()?;
+    let (client, mut events) = Client::start(c)?;
+    let mut model = Model::new(ModelConfig::default());
+    let origin = Instant::now();
+    let mut spec = cti_sim::engine::CallSpec::default();
+    spec.agent_id = Some("1001".into());
+    let mut started = false;
+    let mut opened_at = None;
+    let mut reconciled_ms = None;
+    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(10), events.next()).await {
+        let now = origin.elapsed();
+        match &e {
+            ClientEvent::Connected {
+                side: cti_client::Side::A,
+                ..
+            } if !started => {
+                model.session_opened(now);
+                sim.handle().start_call(spec.clone())?;
+                started = true;
+            }
+            ClientEvent::Connected { .. } => {
+                model.session_opened(now);
+                opened_at = Some(Instant::now());
+            }
+            ClientEvent::Disconnected { .. } => model.connection_lost(now),
+            ClientEvent::Message(m) => {
+                model.apply(m, now, &mut changes);
+                changes.clear();
+                if started && opened_at.is_none() && model.calls().count() == 1 {
+                    sim.handle().fail_side(Side::A, FailMode::Reset);
+                }
+            }
+            _ => {}
+        }
+        if let Some(t) = opened_at {
+            if model.calls().count() == 1 && model.calls().all(|c| !c.awaiting_reannouncement) {
+                reconciled_ms = Some(t.elapsed().as_secs_f64() * 1000.0);
+                break;
+            }
+        }
+    }
+    println!(
+        "{{\"reconciled_after_open_conf_ms\": {:.3}}}",
+        reconciled_ms.unwrap_or(f64::NAN)
+    );
+    client.close().await;
+    drop(sim);
+
+    // 5. Memory per tracked call: 15,000 calls with 10 call variables and 5 ECC variables in a fresh model.
     let before = rss_kib();
     let mut model = Model::new(ModelConfig::default());
     for i in 0..15_000u32 {
