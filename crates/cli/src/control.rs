@@ -12,6 +12,9 @@ use crate::error::CliError;
 /// Where to connect and who the agent is (shared by every one-shot command).
 #[derive(Debug, Clone, Args)]
 pub struct Target {
+    /// TOML profile with the client configuration (ClientConfig keys); the flags below override it
+    #[arg(long, value_name = "FILE", global = true)]
+    profile: Option<std::path::PathBuf>,
     /// Side A, HOST:PORT
     #[arg(long = "a", value_name = "HOST:PORT", global = true)]
     side_a: Option<String>,
@@ -19,14 +22,14 @@ pub struct Target {
     #[arg(long = "b", value_name = "HOST:PORT", global = true)]
     side_b: Option<String>,
     /// Protocol version (13..=25)
-    #[arg(long, value_name = "N", default_value_t = cti_proto::DEFAULT_VERSION, global = true)]
-    version: u32,
+    #[arg(long, value_name = "N", global = true)]
+    version: Option<u32>,
     /// ClientID
-    #[arg(long, value_name = "ID", default_value = "cti-cli", global = true)]
-    client_id: String,
+    #[arg(long, value_name = "ID", global = true)]
+    client_id: Option<String>,
     /// ClientPassword
-    #[arg(long, value_name = "PASSWORD", default_value = "", global = true)]
-    client_password: String,
+    #[arg(long, value_name = "PASSWORD", global = true)]
+    client_password: Option<String>,
     /// PeripheralID of the agent
     #[arg(long, value_name = "ID", default_value_t = 5000, global = true)]
     peripheral: u32,
@@ -43,22 +46,47 @@ pub struct Target {
 
 impl Target {
     fn config(&self) -> Result<ClientConfig, CliError> {
-        let side_a = self
-            .side_a
-            .clone()
-            .ok_or_else(|| CliError::Run("--a HOST:PORT (side A) is required".into()))?;
-        let mut b = ClientConfig::builder(side_a)
-            .version(self.version)
-            .credentials(&self.client_id, &self.client_password)
-            .services(
-                ServiceMask::CTI_SERVICE_ALL_EVENTS
+        let mut c = match &self.profile {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| CliError::Input {
+                    name: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text)
+                    .map_err(|e| CliError::Run(format!("{}: {e}", path.display())))?
+            }
+            None => ClientConfig {
+                services: ServiceMask::CTI_SERVICE_ALL_EVENTS
                     | ServiceMask::CTI_SERVICE_CLIENT_CONTROL
                     | ServiceMask::CTI_SERVICE_CALL_DATA_UPDATE,
-            );
-        if let Some(side_b) = &self.side_b {
-            b = b.side_b(side_b.clone());
+                ..ClientConfig::default()
+            },
+        };
+        if let Some(a) = &self.side_a {
+            c.side_a.clone_from(a);
         }
-        b.build().map_err(|e| CliError::Run(e.to_string()))
+        if self.side_b.is_some() {
+            c.side_b.clone_from(&self.side_b);
+        }
+        if let Some(v) = self.version {
+            c.version = v;
+        }
+        if let Some(id) = &self.client_id {
+            c.client_id.clone_from(id);
+        }
+        if let Some(pw) = &self.client_password {
+            c.client_password = cti_proto::Secret::from(pw.as_str());
+        }
+        // One-shot commands control: whatever the profile asks, they need these two.
+        c.services |=
+            ServiceMask::CTI_SERVICE_CLIENT_CONTROL | ServiceMask::CTI_SERVICE_CALL_DATA_UPDATE;
+        if c.side_a.is_empty() {
+            return Err(CliError::Run(
+                "--a HOST:PORT (side A) is required, on the command line or in --profile".into(),
+            ));
+        }
+        c.validate().map_err(|e| CliError::Run(e.to_string()))?;
+        Ok(c)
     }
 
     fn agent(&self) -> Agent {

@@ -241,6 +241,34 @@ fn ctitest_style_agent_and_call_commands() {
         err.contains("CF_INVALID_CSTA_CONNECTION_IDENTIFIER"),
         "{err}"
     );
+    // The same from a TOML profile (ClientConfig keys), with the agent given on the command line.
+    let profile = std::env::temp_dir().join(format!("cti-profile-{}.toml", std::process::id()));
+    std::fs::write(
+        &profile,
+        format!("side_a = \"{a}\"\nside_b = \"{b}\"\nclient_id = \"from-profile\"\n"),
+    )
+    .unwrap();
+    let out = cti()
+        .args([
+            "agent",
+            "state",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--agent-id",
+            "1002",
+            "--instrument",
+            "2002",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"agent_id\":\"1002\""));
+    let _ = std::fs::remove_file(&profile);
     let (code, _, _) = run(&["call", "set-data", "--call", "1:1", "--var", "11=x"]);
     assert_eq!(code, Some(2), "usage error");
     assert_eq!(interrupt(&mut sim), 0);
