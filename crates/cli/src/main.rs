@@ -5,6 +5,7 @@
 
 mod control;
 mod decode;
+mod demo;
 mod encode;
 mod error;
 mod input;
@@ -37,6 +38,7 @@ struct Cli {
 /// The subcommands. Their help text is on their argument structs (a doc comment here would replace it).
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(Box<demo::DemoArgs>),
     Decode(decode::DecodeArgs),
     Encode(encode::EncodeArgs),
     Sim(Box<sim::SimArgs>),
@@ -49,6 +51,7 @@ impl Command {
     /// The subcommand's name, for error messages.
     fn name(&self) -> &'static str {
         match self {
+            Command::Demo(_) => "demo",
             Command::Decode(_) => "decode",
             Command::Encode(_) => "encode",
             Command::Sim(_) => "sim",
@@ -60,6 +63,7 @@ impl Command {
 
     fn run(&self) -> Result<(), CliError> {
         match self {
+            Command::Demo(args) => demo::run(args),
             Command::Decode(args) => decode::run(args),
             Command::Encode(args) => encode::run(args),
             Command::Sim(args) => sim::run(args),

@@ -235,7 +235,7 @@ fn colour(kind: &str) -> Option<&'static str> {
 }
 
 /// A readable line, coloured when `colour_on` (standard output is a terminal and NO_COLOR is not set).
-fn readable_line(v: &Value, colour_on: bool) -> String {
+pub fn readable_line(v: &Value, colour_on: bool) -> String {
     let text = readable(v);
     match v.get("type").and_then(Value::as_str).and_then(colour) {
         Some(c) if colour_on => format!("{c}{text}\x1b[0m"),

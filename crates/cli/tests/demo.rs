@@ -1,0 +1,81 @@
+//! `cti demo` end to end as a process: embedded simulator, client, model, a forced failover; the JSON lines show
+//! calls beginning and ending, DISCONNECTED then CONNECTED on the other side, and a SUMMARY whose conformance
+//! report passes every check. (Real time: about 10 s.)
+
+#![allow(
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+
+use std::process::Command;
+
+#[test]
+fn demo_survives_a_failover_and_passes_conformance() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cti"))
+        .args([
+            "demo",
+            "--duration",
+            "10",
+            "--failover-every",
+            "4",
+            "--json",
+            "--calls-per-second",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kind = |v: &serde_json::Value| v["type"].as_str().unwrap_or_default().to_owned();
+    assert!(lines.iter().any(|v| kind(v) == "CALL_BEGAN"), "calls begin");
+    assert!(lines.iter().any(|v| kind(v) == "CALL_ENDED"), "calls end");
+    let connects: Vec<String> = lines
+        .iter()
+        .filter(|v| kind(v) == "CONNECTED")
+        .map(|v| v["side"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        connects.len() >= 2 && connects[0] != connects[1],
+        "moved to the other side: {connects:?}"
+    );
+    let lost = lines
+        .iter()
+        .position(|v| kind(v) == "DISCONNECTED")
+        .expect("a DISCONNECTED line");
+    let back = lines.iter().rposition(|v| kind(v) == "CONNECTED").unwrap();
+    assert!(back > lost, "CONNECTED again after DISCONNECTED");
+    let summary = lines.last().unwrap();
+    assert_eq!(kind(summary), "SUMMARY");
+    assert!(
+        summary["failovers_survived"].as_u64().unwrap() >= 1,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["failovers_survived"], summary["failovers"],
+        "{summary}"
+    );
+    assert_eq!(summary["conformance_all_pass"], true, "{summary}");
+    // No call lost or invented: every CALL_ENDED refers to a call that began.
+    let began: std::collections::HashSet<u64> = lines
+        .iter()
+        .filter(|v| kind(v) == "CALL_BEGAN")
+        .map(|v| v["connection_call_id"].as_u64().unwrap())
+        .collect();
+    for v in lines.iter().filter(|v| kind(v) == "CALL_ENDED") {
+        assert!(
+            began.contains(&v["connection_call_id"].as_u64().unwrap()),
+            "{v}"
+        );
+    }
+}
