@@ -856,87 +856,86 @@ fn message_enum(s: &mut String, ms: &Messages) {
         s,
         "            Message::Unknown {{ body, .. }} => {{\n                Message::encode_unknown(body, buf);\n                Ok(())\n            }}\n        }}\n    }}\n"
     );
-    let _ = writeln!(
+    let has_invoke_id = |m: &MessageDef| {
+        m.fixed.iter().any(|f| {
+            matches!(f, FixedItem::Field { name, ty, since: None } if name == "invoke_id" && ty.rust == "u32")
+        })
+    };
+    dispatch(
         s,
-        "    /// True at the first version of one of this message's version-gated fixed fields, where the body may"
+        ms,
+        "True at the first version of one of this message's version-gated fixed fields, where the body may come in \
+         either shape (K20) and the decoder chooses the one that reads cleanest.",
+        "has_shape_choice(&self, version: u32) -> bool",
+        "false",
+        |m| {
+            let v: Vec<String> = since_versions(m).iter().map(u32::to_string).collect();
+            (!v.is_empty()).then(|| {
+                format!(
+                    "Message::{}(_) => matches!(version, {})",
+                    m.rust,
+                    v.join(" | ")
+                )
+            })
+        },
     );
-    let _ = writeln!(
+    dispatch(
         s,
-        "    /// come in either shape (K20) and the decoder chooses the one that reads cleanest."
+        ms,
+        "Sets the InvokeID of a request or confirmation; false for messages without one.",
+        "set_invoke_id(&mut self, invoke_id: u32) -> bool",
+        "false",
+        |m| {
+            has_invoke_id(m).then(|| {
+                format!(
+                    "Message::{}(m) => {{ m.invoke_id = invoke_id; true }}",
+                    m.rust
+                )
+            })
+        },
     );
+    dispatch(
+        s,
+        ms,
+        "Floating fields of this message that its definition does not name (kept byte for byte).",
+        "unknown_fields(&self) -> &[RawField]",
+        "&[]",
+        |m| {
+            m.rest_u32
+                .is_none()
+                .then(|| format!("Message::{}(m) => &m.unknown_fields", m.rust))
+        },
+    );
+    dispatch(
+        s,
+        ms,
+        "The InvokeID of a request or confirmation (`None` for events and unknown messages).",
+        "invoke_id(&self) -> Option<u32>",
+        "None",
+        |m| has_invoke_id(m).then(|| format!("Message::{}(m) => Some(m.invoke_id)", m.rust)),
+    );
+    let _ = writeln!(s, "}}");
+}
+
+/// Writes `pub fn SIGNATURE { match self { ARM, ..., _ => DEFAULT } }` with one arm per message that has one.
+fn dispatch(
+    s: &mut String,
+    ms: &Messages,
+    doc: &str,
+    signature: &str,
+    default: &str,
+    arm: impl Fn(&MessageDef) -> Option<String>,
+) {
     let _ = writeln!(
         s,
-        "    pub fn has_shape_choice(&self, version: u32) -> bool {{\n        match self {{"
+        "    #[doc = {doc:?}]\n    pub fn {signature} {{\n        match self {{"
     );
     for m in &ms.messages {
-        let sinces = since_versions(m);
-        if !sinces.is_empty() {
-            let v: Vec<String> = sinces.iter().map(u32::to_string).collect();
-            let _ = writeln!(
-                s,
-                "            Message::{}(_) => matches!(version, {}),",
-                m.rust,
-                v.join(" | ")
-            );
+        if let Some(a) = arm(m) {
+            let _ = writeln!(s, "            {a},");
         }
     }
-    let _ = writeln!(s, "            _ => false,\n        }}\n    }}\n");
-    let _ = writeln!(
-        s,
-        "    /// Sets the InvokeID of a request or confirmation; false for messages without one."
-    );
-    let _ = writeln!(
-        s,
-        "    pub fn set_invoke_id(&mut self, invoke_id: u32) -> bool {{\n        match self {{"
-    );
-    for m in &ms.messages {
-        let has = m.fixed.iter().any(|f| matches!(f, FixedItem::Field { name, ty, since: None } if name == "invoke_id" && ty.rust == "u32"));
-        if has {
-            let _ = writeln!(
-                s,
-                "            Message::{}(m) => {{\n                m.invoke_id = invoke_id;\n                true\n            }}",
-                m.rust
-            );
-        }
-    }
-    let _ = writeln!(s, "            _ => false,\n        }}\n    }}\n");
-    let _ = writeln!(
-        s,
-        "    /// Floating fields of this message that its definition does not name (kept byte for byte)."
-    );
-    let _ = writeln!(
-        s,
-        "    pub fn unknown_fields(&self) -> &[RawField] {{\n        match self {{"
-    );
-    for m in &ms.messages {
-        if m.rest_u32.is_none() {
-            let _ = writeln!(
-                s,
-                "            Message::{}(m) => &m.unknown_fields,",
-                m.rust
-            );
-        }
-    }
-    let _ = writeln!(s, "            _ => &[],\n        }}\n    }}\n");
-    let _ = writeln!(
-        s,
-        "    /// The InvokeID of a request or confirmation (`None` for events and unknown messages)."
-    );
-    let _ = writeln!(
-        s,
-        "    pub fn invoke_id(&self) -> Option<u32> {{\n        match self {{"
-    );
-    for m in &ms.messages {
-        let has = m.fixed.iter().any(|f| matches!(f, FixedItem::Field { name, ty, since: None } if name == "invoke_id" && ty.rust == "u32"));
-        if has {
-            let _ = writeln!(
-                s,
-                "            Message::{}(m) => Some(m.invoke_id),",
-                m.rust
-            );
-        }
-    }
-    let _ = writeln!(s, "            _ => None,\n        }}\n    }}\n}}");
+    let _ = writeln!(s, "            _ => {default},\n        }}\n    }}\n");
 }
 
 pub fn generate(ms: &Messages, _c: &Constants) -> String {
