@@ -7,6 +7,7 @@ use crate::config::ClientConfig;
 use crate::driver;
 use crate::error::ClientError;
 use crate::event::ClientEvent;
+use crate::status::{ClientStatus, SharedStatus};
 
 pub(crate) enum Command {
     Request {
@@ -22,6 +23,7 @@ pub(crate) enum Command {
 #[derive(Debug, Clone)]
 pub struct Client {
     tx: mpsc::UnboundedSender<Command>,
+    status: SharedStatus,
 }
 
 /// The stream of [`ClientEvent`]s of a client.
@@ -44,8 +46,9 @@ impl Client {
         cfg.validate()?;
         let (tx, cmds) = mpsc::unbounded_channel();
         let (etx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(driver::run(cfg, cmds, etx));
-        Ok((Client { tx }, Events { rx }))
+        let status = SharedStatus::default();
+        tokio::spawn(driver::run(cfg, cmds, etx, status.clone()));
+        Ok((Client { tx, status }, Events { rx }))
     }
 
     /// Sends a request (its InvokeID is assigned here: a unique counter value) and waits for its CONF. A
@@ -59,6 +62,11 @@ impl Client {
             })
             .map_err(|_| ClientError::Closed)?;
         rx.await.unwrap_or(Err(ClientError::Closed))
+    }
+
+    /// A copy of the session's state now: side, since when, services granted, heartbeats, outstanding requests.
+    pub fn status(&self) -> ClientStatus {
+        self.status.get()
     }
 
     /// Closes the session (CLOSE_REQ, waiting at most 5 s for CLOSE_CONF) and stops the driver.

@@ -21,6 +21,7 @@ use crate::event::ClientEvent;
 use crate::heartbeat::{HeartbeatAction, Heartbeats};
 use crate::invoke::Outstanding;
 use crate::schedule::{ConnectSchedule, Side, Step};
+use crate::status::SharedStatus;
 
 /// How long CLOSE_CONF is awaited (facts §7.4).
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -51,12 +52,14 @@ struct Driver {
     events: mpsc::UnboundedSender<ClientEvent>,
     outstanding: Outstanding<Reply>,
     start: Instant,
+    status: SharedStatus,
 }
 
 pub(crate) async fn run(
     cfg: ClientConfig,
     cmds: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<ClientEvent>,
+    status: SharedStatus,
 ) {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -75,6 +78,7 @@ pub(crate) async fn run(
         events,
         outstanding: Outstanding::new(),
         start: Instant::now(),
+        status,
     };
     loop {
         let session = loop {
@@ -84,6 +88,12 @@ pub(crate) async fn run(
                     d.emit(ClientEvent::Connecting { side });
                     match d.attempt(side).await {
                         Some(Attempt::Open(s, conf)) => {
+                            d.status.update(|st| {
+                                st.side = Some(side);
+                                st.connected_at = Some(Instant::now());
+                                st.services_granted = conf.services_granted;
+                                st.sessions_opened += 1;
+                            });
                             d.emit(ClientEvent::Connected {
                                 side,
                                 services_requested: d.cfg.services,
@@ -115,7 +125,14 @@ pub(crate) async fn run(
         };
         let side = session.side;
         schedule.succeeded(side);
-        match d.serve(session).await {
+        let end = d.serve(session).await;
+        d.status.update(|st| {
+            st.side = None;
+            st.connected_at = None;
+            st.services_granted = cti_proto::constants::ServiceMask(0);
+            st.outstanding_requests = 0;
+        });
+        match end {
             End::Closed => return,
             End::Lost(reason) => {
                 for (_, reply) in d.outstanding.drain() {
@@ -136,6 +153,12 @@ impl Driver {
 
     fn now(&self) -> Duration {
         self.start.elapsed()
+    }
+
+    /// Publishes the number of outstanding requests in the status.
+    fn note_outstanding(&self) {
+        let n = self.outstanding.len();
+        self.status.update(|st| st.outstanding_requests = n);
     }
 
     fn addr(&self, side: Side) -> Option<&str> {
@@ -239,6 +262,7 @@ impl Driver {
                         let now = self.now();
                         hb.sent_anything(now);
                         self.outstanding.insert(id, reply, now + self.cfg.request_timeout());
+                        self.note_outstanding();
                     }
                     Some(Command::Close { done }) => {
                         self.close(&mut s, &mut hb).await;
@@ -260,6 +284,7 @@ impl Driver {
                     for (_, reply) in self.outstanding.expired(now) {
                         let _ = reply.send(Err(ClientError::Timeout(self.cfg.request_timeout_secs)));
                     }
+                    self.note_outstanding();
                     match hb.poll(now) {
                         HeartbeatAction::Idle => {}
                         HeartbeatAction::Send => {
@@ -270,6 +295,7 @@ impl Driver {
                                 return End::Lost(reason);
                             }
                             hb.sent_heartbeat(id, now);
+                            self.status.update(|st| st.heartbeats_sent += 1);
                         }
                         HeartbeatAction::Failed => {
                             reset(&s);
@@ -291,10 +317,17 @@ impl Driver {
             }
         };
         if let Message::HeartbeatConf(c) = &m {
-            hb.answered(c.invoke_id);
+            if let Some(sent) = hb.answered(c.invoke_id) {
+                let rtt = self.now().saturating_sub(sent);
+                self.status.update(|st| {
+                    st.heartbeats_answered += 1;
+                    st.last_heartbeat_rtt = Some(rtt);
+                });
+            }
             return;
         }
         if let Some(reply) = m.invoke_id().and_then(|id| self.outstanding.complete(id)) {
+            self.note_outstanding();
             let result = match m {
                 Message::FailureConf(f) => Err(ClientError::Failure(f.status)),
                 Message::ControlFailureConf(c) => Err(ClientError::ControlFailure {

@@ -93,11 +93,17 @@ impl Heartbeats {
         self.unanswered.push_back((invoke_id, now));
     }
 
-    /// A HEARTBEAT_CONF arrived: the server is alive; every earlier heartbeat counts as answered.
-    pub fn answered(&mut self, invoke_id: u32) {
-        if let Some(i) = self.unanswered.iter().position(|(id, _)| *id == invoke_id) {
-            self.unanswered.drain(..=i);
-        }
+    /// A HEARTBEAT_CONF arrived: the server is alive; every earlier heartbeat counts as answered. Returns when
+    /// the answered heartbeat was sent (`None` for an InvokeID not outstanding).
+    pub fn answered(&mut self, invoke_id: u32) -> Option<Duration> {
+        let i = self
+            .unanswered
+            .iter()
+            .position(|(id, _)| *id == invoke_id)?;
+        self.unanswered
+            .drain(..=i)
+            .next_back()
+            .map(|(_, sent)| sent)
     }
 
     /// Heartbeats sent and not answered yet.

@@ -1,10 +1,11 @@
 //! # cti-client — a CTI Server client that follows every one of Cisco's client guidelines
 //!
-//! Work in progress (see the client issue). [`Client`] is a cheap handle to one driver task that owns the
+//! [`Client`] is a cheap handle to one driver task that owns the
 //! connection: it connects by the 17-step Side A/B algorithm, opens the session, sends each request with a
 //! unique InvokeID and matches the reply back whatever order replies come in, sends heartbeats when idle and
 //! declares the session failed after three unanswered ones, reports every event and lifecycle change on
-//! [`Events`], reconnects after every loss, and closes with CLOSE_REQ. Its sans-IO cores:
+//! [`Events`], reconnects after every loss, and closes with CLOSE_REQ; [`Client::status`] reads the session's
+//! state (side, services granted, heartbeats) at any time. Its sans-IO cores:
 //!
 //! * [`schedule`] — Side A/B selection, the 17 steps, as a pure iterator with the random source injected;
 //! * [`heartbeat`] — heartbeat interval rules (−1 disables, ≥ 5 s), when to send, three unanswered = failure;
@@ -30,6 +31,7 @@ pub mod heartbeat;
 pub mod invoke;
 pub mod requests;
 pub mod schedule;
+pub mod status;
 
 pub use client::{Client, Events};
 pub use config::{ClientConfig, ClientConfigBuilder, ConfigError};
@@ -37,3 +39,4 @@ pub use error::{ClientError, ErrorKind};
 pub use event::ClientEvent;
 pub use requests::{Agent, CallRef};
 pub use schedule::{ConnectSchedule, Side, Step};
+pub use status::ClientStatus;

@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
-use cti_client::{Client, ClientConfig, ClientError, ClientEvent, Events};
+use cti_client::{Client, ClientConfig, ClientError, ClientEvent, Events, Side};
 use cti_proto::constants::*;
 use cti_proto::message::{
     CloseConf, ControlFailureConf, FailureConf, HeartbeatConf, OpenConf, OpenReq,
@@ -458,6 +458,28 @@ async fn heartbeat_timeline(secs: u64, request_at: Option<u64>) -> Vec<String> {
         let r = r.await.unwrap();
         assert!(matches!(r, Ok(Message::QueryAgentStateConf(_))), "{r:?}");
     }
+    // The status a dashboard or health check reads agrees with what the peer saw.
+    let beats = log
+        .iter()
+        .filter(|l| l.starts_with("HEARTBEAT_REQ"))
+        .count() as u64;
+    let st = client.status();
+    assert_eq!(st.side, Some(Side::A));
+    // Virtual time moves in 1 ms ticks here (fine_clock): allow one tick either way.
+    let tick = Duration::from_millis(1);
+    let at = st.connected_at.expect("connected");
+    assert!(
+        at.max(opened) - at.min(opened) <= tick,
+        "{at:?} vs {opened:?}"
+    );
+    assert_eq!(st.sessions_opened, 1);
+    assert_eq!(
+        st.services_granted,
+        CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL
+    );
+    assert_eq!((st.heartbeats_sent, st.heartbeats_answered), (beats, beats));
+    assert!(st.last_heartbeat_rtt.is_some_and(|r| r <= tick), "{st:?}");
+    assert_eq!(st.outstanding_requests, 0);
     close(client, peer, ev).await;
     log
 }

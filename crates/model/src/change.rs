@@ -17,6 +17,8 @@ pub enum EndReason {
     LostDuringOutage,
     /// An END_CALL_EVENT ended it while it was uncertain (after a SYSTEM_EVENT peripheral offline).
     PeripheralOffline,
+    /// After a reconnect the server reported that it no longer exists (it ended while no session was open).
+    EndedDuringOutage,
 }
 
 impl fmt::Display for EndReason {
@@ -25,6 +27,7 @@ impl fmt::Display for EndReason {
             EndReason::EndCall => "end call",
             EndReason::LostDuringOutage => "lost during outage",
             EndReason::PeripheralOffline => "peripheral offline",
+            EndReason::EndedDuringOutage => "ended during outage",
         })
     }
 }

@@ -56,8 +56,11 @@
 //! ([`Model::tick`], or the next [`Model::apply`]) the others end as [`EndReason::LostDuringOutage`]. Only a
 //! BEGIN_CALL_EVENT re-announces a call; other events update it but do not re-announce it. ClientEvents
 //! sessions receive a BEGIN_CALL_EVENT for every call in progress, so only calls that really ended during the
-//! outage are lost. ALL_EVENTS sessions do not: the window applies all the same and their calls in progress end
-//! as "lost during outage" — the honest outcome, since the model cannot know that they continue.
+//! outage are lost. ALL_EVENTS sessions do not: their client asks the server about each call of
+//! [`Model::awaiting_reannouncement`] (SNAPSHOT_CALL_REQ) and tells the model the answer — [`Model::confirm_call`]
+//! keeps a call that continues, [`Model::end_call`] with [`EndReason::EndedDuringOutage`] ends one the server no
+//! longer knows (cti-demo does this). Calls nobody asks about end as "lost during outage" when the window
+//! closes — the honest outcome, since the model cannot know that they continue.
 //!
 //! **Peripheral (ACD link) failure.** SYSTEM_EVENT SYS_PERIPHERAL_OFFLINE (Arg1 = PeripheralID) marks that
 //! peripheral's calls uncertain. END_CALL_EVENTs that follow end them as [`EndReason::PeripheralOffline`]; a

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use cti_proto::constants::{SYS_PERIPHERAL_OFFLINE, SYS_PERIPHERAL_ONLINE, SystemEventId};
 
+use crate::call::Call;
 use crate::change::{Change, EndReason};
+use crate::key::CallKey;
 use crate::model::Model;
 
 impl Model {
@@ -50,6 +52,44 @@ impl Model {
             });
             self.remember_ended(key);
         }
+    }
+
+    /// The calls a new session has not re-announced yet — for an ALL_EVENTS client, the ones to ask about with
+    /// SNAPSHOT_CALL_REQ (then [`Model::confirm_call`] or [`Model::end_call`]).
+    pub fn awaiting_reannouncement(&self) -> impl Iterator<Item = &Call> {
+        self.calls.values().filter(|c| c.awaiting_reannouncement)
+    }
+
+    /// The server confirmed at `now` that a call awaiting re-announcement continues (a SNAPSHOT_CALL_CONF for
+    /// it): it is kept past the window, as a BEGIN_CALL_EVENT would keep it ([`Change::CallChanged`]). False
+    /// (and nothing emitted) when the call is not live or was not awaiting re-announcement.
+    pub fn confirm_call(&mut self, key: &CallKey, now: Duration, out: &mut Vec<Change>) -> bool {
+        let Some(call) = self
+            .calls
+            .get_mut(key)
+            .filter(|c| c.awaiting_reannouncement)
+        else {
+            return false;
+        };
+        call.awaiting_reannouncement = false;
+        call.updated_at = now;
+        out.push(Change::CallChanged(key.clone()));
+        true
+    }
+
+    /// The server reported that a live call no longer exists (e.g. SNAPSHOT_CALL_REQ refused with
+    /// CF_INVALID_CSTA_CONNECTION_IDENTIFIER after a reconnect): it ends now with `reason`. False (and nothing
+    /// emitted) when the call is not live.
+    pub fn end_call(&mut self, key: &CallKey, reason: EndReason, out: &mut Vec<Change>) -> bool {
+        if self.calls.remove(key).is_none() {
+            return false;
+        }
+        out.push(Change::CallEnded {
+            key: key.clone(),
+            reason,
+        });
+        self.remember_ended(key.clone());
+        true
     }
 
     /// When [`Model::tick`] next has something to do: the re-announcement deadline while calls await it.

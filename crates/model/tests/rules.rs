@@ -406,6 +406,59 @@ fn after_a_reconnect_calls_not_reannounced_in_time_are_lost() {
 }
 
 #[test]
+fn an_all_events_client_reconciles_by_snapshot() {
+    // No BEGIN_CALL_EVENT comes for an ALL_EVENTS session: the client asks about each waiting call.
+    let mut h = H::new();
+    let (a, b, c) = (key(1, "3001"), key(2, "3002"), key(3, "3003"));
+    for k in [&a, &b, &c] {
+        h.at(1, begin(k));
+    }
+    h.m.connection_lost(secs(10));
+    h.m.session_opened(secs(20));
+    let mut waiting: Vec<_> =
+        h.m.awaiting_reannouncement()
+            .map(|c| c.key.clone())
+            .collect();
+    waiting.sort_by_key(|k| k.connection_call_id);
+    assert_eq!(waiting, [a.clone(), b.clone(), c.clone()]);
+    let mut out = Vec::new();
+    // SNAPSHOT_CALL_CONF for a: it continues.
+    assert!(h.m.confirm_call(&a, secs(20), &mut out));
+    assert!(!h.m.confirm_call(&a, secs(20), &mut out), "confirmed once");
+    // CF_INVALID_CSTA_CONNECTION_IDENTIFIER for b: it ended while no session was open.
+    assert!(h.m.end_call(&b, EndReason::EndedDuringOutage, &mut out));
+    assert!(
+        !h.m.end_call(&b, EndReason::EndedDuringOutage, &mut out),
+        "ended once"
+    );
+    assert_eq!(
+        out,
+        [
+            Change::CallChanged(a.clone()),
+            ended(&b, EndReason::EndedDuringOutage)
+        ]
+    );
+    assert_eq!(
+        h.m.awaiting_reannouncement()
+            .map(|c| c.key.clone())
+            .collect::<Vec<_>>(),
+        vec![c.clone()]
+    );
+    // Nobody asked about c: the window closes on it alone.
+    assert_eq!(h.tick(30), vec![ended(&c, EndReason::LostDuringOutage)]);
+    assert_eq!(
+        h.m.calls().map(|x| x.key.clone()).collect::<Vec<_>>(),
+        vec![a.clone()]
+    );
+    // The ended call stays ended: a late event of it does not bring it back.
+    assert_eq!(h.at(31, established(&b, "3002")), vec![]);
+    assert_eq!(
+        EndReason::EndedDuringOutage.to_string(),
+        "ended during outage"
+    );
+}
+
+#[test]
 fn a_reannouncement_after_the_deadline_is_a_new_call_even_without_tick() {
     let mut h = H::new();
     let a = key(1, "3001");
