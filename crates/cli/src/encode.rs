@@ -68,10 +68,10 @@ fn json_problem(e: &serde_json::Error) -> LineProblem {
     let full = e.to_string();
     let location = format!(" at line {} column {}", e.line(), e.column());
     let mut text = full.strip_suffix(&location).unwrap_or(&full);
-    if text.starts_with("unknown variant") {
-        if let Some((head, _)) = text.split_once(", expected one of") {
-            text = head;
-        }
+    if text.starts_with("unknown variant")
+        && let Some((head, _)) = text.split_once(", expected one of")
+    {
+        text = head;
     }
     if e.column() > 0 {
         LineProblem::Json(format!("column {}: {text}", e.column()))

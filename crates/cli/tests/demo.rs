@@ -1,6 +1,7 @@
-//! `cti demo` end to end as a process: embedded simulator, client, model, a forced failover; the JSON lines show
-//! calls beginning and ending, DISCONNECTED then CONNECTED on the other side, and a SUMMARY whose conformance
-//! report passes every check. (Real time: about 10 s.)
+//! `cti demo` end to end as a process — the README's first command as CI checks it: `cti demo --duration 20
+//! --failover-every 8 --json` shows calls beginning and ending, DISCONNECTED then CONNECTED on the other side, no
+//! call lost from the model, and a SUMMARY whose conformance report passes every check (real time: 20 s; the
+//! same run on simulated time is cti-demo's e2e test). Also: the dashboard's text capture.
 
 #![allow(
     clippy::panic,
@@ -18,12 +19,10 @@ fn demo_survives_a_failover_and_passes_conformance() {
         .args([
             "demo",
             "--duration",
-            "10",
+            "20",
             "--failover-every",
-            "4",
+            "8",
             "--json",
-            "--calls-per-second",
-            "4",
         ])
         .output()
         .unwrap();
@@ -66,6 +65,11 @@ fn demo_survives_a_failover_and_passes_conformance() {
         "{summary}"
     );
     assert_eq!(summary["conformance_all_pass"], true, "{summary}");
+    assert_eq!(summary["failovers"], 2, "{summary}");
+    assert_eq!(
+        summary["calls_lost"], 0,
+        "no call lost from the model: {summary}"
+    );
     // No call lost or invented: every CALL_ENDED refers to a call that began.
     let began: std::collections::HashSet<u64> = lines
         .iter()
@@ -78,4 +82,43 @@ fn demo_survives_a_failover_and_passes_conformance() {
             "{v}"
         );
     }
+}
+
+#[test]
+fn screenshot_prints_one_dashboard_frame() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cti"))
+        .args(["demo", "--screenshot-after", "3", "--screen-size", "100x30"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 30, "{text}");
+    assert!(lines.iter().all(|l| l.chars().count() <= 100), "{text}");
+    assert!(
+        lines[0].starts_with("┌ ctikit demo · embedded duplex CTI Server"),
+        "{text}"
+    );
+    assert!(lines[1].contains("Side       A (active)"), "{text}");
+    assert!(text.contains(" Agents ("), "{text}");
+    assert!(lines[29].contains("f  fail the active side"), "{text}");
+}
+
+#[test]
+fn bad_screen_size_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cti"))
+        .args(["demo", "--screenshot-after", "1", "--screen-size", "10x5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a size from 20 to 1000"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

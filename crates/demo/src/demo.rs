@@ -1,0 +1,359 @@
+//! [`Demo`]: one demo run — the embedded duplex simulator, the client and the call model — driven one step at a
+//! time by a renderer (JSON lines, readable lines or the dashboard), with the faults a user can inject.
+
+use std::time::Duration;
+
+use cti_client::{Client, ClientConfig, ClientEvent, ClientStatus, Events};
+use cti_model::{Change, EndReason, Model, ModelConfig};
+use cti_proto::constants::{
+    AgentStateMask, CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, CallMsgMask,
+};
+use cti_sim::engine::CallSpec;
+use cti_sim::{FailMode, Side, SimConfig, SimHandle, Simulator};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::config::DemoConfig;
+use crate::lines::{change_json, lifecycle_json};
+use crate::reconcile::{Outcome, Reconciler};
+use crate::tally::Tally;
+
+/// Why a demo could not start or go on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// The simulator could not start (no free loopback port, ...).
+    #[error("simulator: {0}")]
+    Simulator(#[from] std::io::Error),
+    /// The client stopped for good, or its configuration was refused.
+    #[error("client: {0}")]
+    Client(String),
+    /// The simulator refused an injected action.
+    #[error("{0}")]
+    Inject(String),
+}
+
+/// One demo run. Build it with [`Demo::start`], call [`Demo::step`] until it returns `false` (or until the user
+/// quits), inject faults between steps, and end with [`Demo::finish`] (CLOSE_REQ, then the SUMMARY line).
+///
+/// Besides the lines of [`crate::lines`], a run writes:
+///
+/// | `type` | fields |
+/// |---|---|
+/// | `FAILOVER_INJECTED` | `failed_side` (the side failed; the other takes over) |
+/// | `PERIPHERAL_INJECTED` | `peripheral_id`, `online` (the state the peripheral was put in) |
+/// | `CALL_INJECTED` | `connection_call_id` (the simulator's id of the call started) |
+/// | `RECONCILING` | `side`, `calls` (SNAPSHOT_CALL_REQs sent after a reconnect) |
+/// | `CALL_RECONCILED` | `connection_call_id`, `connection_device_id`, `outcome` (`continues`, `ended during outage`, `unsettled`), `applied`, `error` |
+/// | `SUMMARY` | see [`Demo::finish`] |
+pub struct Demo {
+    cfg: DemoConfig,
+    sim: Simulator,
+    client: Client,
+    events: Events,
+    model: Model,
+    reconciler: Reconciler,
+    tally: Tally,
+    changes: Vec<Change>,
+    start: Instant,
+    stop_at: Option<Instant>,
+    next_failover: Option<Instant>,
+    failed_at: Option<Instant>,
+    peripheral_online: bool,
+}
+
+impl Demo {
+    /// The demo client's ClientID (the simulator's conformance report is looked up by it).
+    pub const CLIENT_ID: &'static str = "ctikit-demo";
+
+    /// Starts the simulator on free loopback ports and the client (which connects by the 17 steps).
+    pub async fn start(cfg: DemoConfig) -> Result<Demo, DemoError> {
+        let mut sim_cfg = SimConfig::loopback();
+        sim_cfg.agents = cti_sim::config::default_agents(cfg.agents, cfg.peripheral_id);
+        if let Some(p) = sim_cfg.peripherals.first_mut() {
+            p.id = cfg.peripheral_id;
+        }
+        sim_cfg.traffic.calls_per_second = cfg.calls_per_second;
+        sim_cfg.traffic.talk_min_secs = 4.0;
+        sim_cfg.traffic.talk_max_secs = 12.0;
+        sim_cfg.traffic.wrap_secs = 2.0;
+        sim_cfg.seed = cfg.seed;
+        let sim = Simulator::builder().config(sim_cfg).start().await?;
+        let (client, events) = Client::start(client_config(&sim, &cfg)?)
+            .map_err(|e| DemoError::Client(e.to_string()))?;
+        let start = Instant::now();
+        Ok(Demo {
+            stop_at: cfg.duration.map(|d| start + d),
+            next_failover: cfg.failover_every.map(|d| start + d),
+            cfg,
+            sim,
+            client,
+            events,
+            model: Model::new(ModelConfig::default()),
+            reconciler: Reconciler::new(),
+            tally: Tally::default(),
+            changes: Vec::new(),
+            start,
+            failed_at: None,
+            peripheral_online: true,
+        })
+    }
+
+    /// Waits for the next thing to happen — an event, a scheduled failover, a reconciliation answer, a model
+    /// deadline — and appends its lines to `out`. `Ok(false)` once the run is over (its duration reached, or
+    /// the client's event stream ended). Cancel-safe: it may be raced against key presses.
+    pub async fn step(&mut self, out: &mut Vec<Value>) -> Result<bool, DemoError> {
+        let wake = [
+            self.stop_at,
+            self.next_failover,
+            self.model.next_deadline().map(|d| self.start + d),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        tokio::select! {
+            () = async {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let now = Instant::now();
+                if self.stop_at.is_some_and(|t| now >= t) {
+                    return Ok(false);
+                }
+                if self.next_failover.is_some_and(|t| now >= t) {
+                    self.fail_active_side(out);
+                    self.next_failover = self.cfg.failover_every.map(|d| now + d);
+                }
+                self.model.tick(self.elapsed(), &mut self.changes);
+            }
+            e = self.events.next() => {
+                let Some(e) = e else { return Ok(false) };
+                self.client_event(&e, out)?;
+            }
+            Some((key, outcome)) = self.reconciler.next() => {
+                let applied = match &outcome {
+                    Outcome::Continues => {
+                        let now = self.elapsed();
+                        let kept = self.model.confirm_call(&key, now, &mut self.changes);
+                        self.tally.calls_confirmed += u64::from(kept);
+                        kept
+                    }
+                    Outcome::Gone => {
+                        self.model.end_call(&key, EndReason::EndedDuringOutage, &mut self.changes)
+                    }
+                    Outcome::Unsettled(_) => false,
+                };
+                out.push(json!({
+                    "type": "CALL_RECONCILED",
+                    "connection_call_id": key.connection_call_id,
+                    "connection_device_id": key.device_id.to_string(),
+                    "outcome": outcome.name(),
+                    "applied": applied,
+                    "error": match &outcome { Outcome::Unsettled(e) => Some(e.as_str()), _ => None },
+                }));
+            }
+        }
+        self.drain_changes(out);
+        Ok(true)
+    }
+
+    fn client_event(&mut self, e: &ClientEvent, out: &mut Vec<Value>) -> Result<(), DemoError> {
+        let now = self.elapsed();
+        let line = match e {
+            ClientEvent::Message(m) => {
+                self.tally.event(m.name(), now);
+                self.model.apply(m, now, &mut self.changes);
+                serde_json::to_value(m).ok()
+            }
+            ClientEvent::Connected { side, .. } => {
+                self.model.session_opened(now);
+                if let Some(t) = self.failed_at.take() {
+                    self.tally
+                        .reconnect_ms
+                        .push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                let line = lifecycle_json(e);
+                // An ALL_EVENTS session is not re-sent BEGIN_CALL_EVENTs: ask about the calls the model had.
+                let calls: Vec<_> = self
+                    .model
+                    .awaiting_reannouncement()
+                    .map(|c| (c.peripheral_id, c.key.clone()))
+                    .collect();
+                if let Some(l) = line {
+                    out.push(l);
+                }
+                if !calls.is_empty() {
+                    out.push(
+                        json!({"type": "RECONCILING", "side": side.name(), "calls": calls.len()}),
+                    );
+                    self.reconciler
+                        .ask(&self.client, self.cfg.peripheral_id, calls);
+                }
+                None
+            }
+            ClientEvent::Disconnected { .. } => {
+                self.model.connection_lost(now);
+                lifecycle_json(e)
+            }
+            ClientEvent::Stopped(err) => {
+                out.extend(lifecycle_json(e));
+                return Err(DemoError::Client(err.to_string()));
+            }
+            other => lifecycle_json(other),
+        };
+        out.extend(line);
+        Ok(())
+    }
+
+    fn drain_changes(&mut self, out: &mut Vec<Value>) {
+        for c in self.changes.drain(..) {
+            self.tally.change(&c);
+            out.extend(change_json(&c, &self.model));
+        }
+    }
+
+    /// Fails the active side (its connections are reset; the other side takes over) and brings it back idle for
+    /// the next failure. The client reconnects by the 17 steps. `None` when no side is active.
+    pub fn fail_active_side(&mut self, out: &mut Vec<Value>) -> Option<Side> {
+        let handle = self.sim.handle();
+        let active = handle.status().active_side?;
+        handle.fail_side(active, FailMode::Reset);
+        handle.restore_side(active);
+        self.failed_at = Some(Instant::now());
+        self.tally.failovers += 1;
+        out.push(json!({"type": "FAILOVER_INJECTED", "failed_side": active.name()}));
+        Some(active)
+    }
+
+    /// Takes the peripheral offline, or brings it back online; returns whether it is online now. Offline, the
+    /// simulator sends SYSTEM_EVENT (peripheral offline) and ends the calls in progress; online, SYSTEM_EVENT
+    /// (peripheral online).
+    pub fn toggle_peripheral(&mut self, out: &mut Vec<Value>) -> Result<bool, DemoError> {
+        let id = self.cfg.peripheral_id;
+        let handle = self.sim.handle();
+        let r = if self.peripheral_online {
+            handle.peripheral_offline(id, None)
+        } else {
+            handle.peripheral_online(id)
+        };
+        r.map_err(|e| DemoError::Inject(e.to_string()))?;
+        self.peripheral_online = !self.peripheral_online;
+        out.push(json!({
+            "type": "PERIPHERAL_INJECTED",
+            "peripheral_id": id,
+            "online": self.peripheral_online,
+        }));
+        Ok(self.peripheral_online)
+    }
+
+    /// Starts one inbound call now (random ANI, the configured DNIS and call data); returns its
+    /// ConnectionCallID.
+    pub fn start_call(&mut self, out: &mut Vec<Value>) -> Result<u32, DemoError> {
+        let id = self
+            .sim
+            .handle()
+            .start_call(CallSpec::default())
+            .map_err(|e| DemoError::Inject(e.to_string()))?;
+        out.push(json!({"type": "CALL_INJECTED", "connection_call_id": id}));
+        Ok(id)
+    }
+
+    /// Closes the session (CLOSE_REQ), stops the simulator and returns the SUMMARY line: `events` and
+    /// `events_by_type`, `calls_began`, `calls_ended`, `calls_live`, `calls_lost` (ended "lost during outage":
+    /// zero when reconciliation accounted for every call), `calls_ended_during_outage`, `calls_confirmed`,
+    /// `failovers`, `failovers_survived`, `reconnect_ms`, `conformance_all_pass` and `conformance` (the
+    /// simulator's checks of the demo client: `name`, `result`, `summary`), `duration_secs`.
+    pub async fn finish(self) -> Value {
+        self.client.close().await;
+        let report = self.sim.handle().conformance();
+        let me = report.client(Self::CLIENT_ID);
+        let checks: Vec<Value> = me
+            .map(|r| {
+                r.checks
+                    .iter()
+                    .map(|c| json!({"name": c.name, "result": c.result, "summary": c.summary}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let t = &self.tally;
+        let summary = json!({
+            "type": "SUMMARY",
+            "duration_secs": self.start.elapsed().as_secs_f64(),
+            "events": t.events,
+            "events_by_type": t.events_by_type,
+            "calls_began": t.calls_began,
+            "calls_ended": t.calls_ended,
+            "calls_live": self.model.calls().count(),
+            "calls_lost": t.calls_lost,
+            "calls_ended_during_outage": t.calls_ended_during_outage,
+            "calls_confirmed": t.calls_confirmed,
+            "failovers": t.failovers,
+            "failovers_survived": t.reconnect_ms.len(),
+            "reconnect_ms": t.reconnect_ms,
+            "conformance_all_pass": me.is_some_and(cti_sim::conformance::ClientReport::all_pass),
+            "conformance": checks,
+        });
+        self.sim.shutdown().await;
+        summary
+    }
+
+    /// Time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// The call and agent model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The counters so far.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// The client's session state (side, since, services, heartbeats).
+    pub fn client_status(&self) -> ClientStatus {
+        self.client.status()
+    }
+
+    /// The simulator's handle (status, sessions, more fault injection).
+    pub fn sim(&self) -> SimHandle {
+        self.sim.handle()
+    }
+
+    /// The settings of this run.
+    pub fn config(&self) -> &DemoConfig {
+        &self.cfg
+    }
+
+    /// Whether the demo last put the peripheral online.
+    pub fn peripheral_online(&self) -> bool {
+        self.peripheral_online
+    }
+}
+
+/// The client: All Events and Client Control, 5 s heartbeats, and masks limited to what the demo shows ("Message
+/// Masks": never unmask everything).
+fn client_config(sim: &Simulator, cfg: &DemoConfig) -> Result<ClientConfig, DemoError> {
+    let mut c = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .side_b(sim.addr(Side::B).to_string())
+        .credentials(Demo::CLIENT_ID, "")
+        .services(CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL)
+        .heartbeat_secs(cfg.heartbeat_secs)
+        .build()
+        .map_err(|e| DemoError::Client(e.to_string()))?;
+    c.call_msg_mask = CallMsgMask::BEGIN_CALL_MASK
+        | CallMsgMask::END_CALL_MASK
+        | CallMsgMask::CALL_DATA_UPDATE_MASK
+        | CallMsgMask::CALL_DELIVERED_MASK
+        | CallMsgMask::CALL_ESTABLISHED_MASK
+        | CallMsgMask::CALL_HELD_MASK
+        | CallMsgMask::CALL_RETRIEVED_MASK
+        | CallMsgMask::CALL_QUEUED_MASK
+        | CallMsgMask::CALL_CLEARED_MASK;
+    c.agent_state_mask = AgentStateMask::KNOWN;
+    Ok(c)
+}

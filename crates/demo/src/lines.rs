@@ -1,0 +1,177 @@
+//! The JSON line format of `cti monitor --json` and `cti demo --json`: one object per line with a `"type"`.
+//! Server messages are their own JSON form (`"type"` is the message name); the client's lifecycle, the call
+//! model's changes and the demo's actions add the lines below. Their field names are a contract (other programs
+//! read them): add fields freely, never rename one.
+//!
+//! | `type` | fields |
+//! |---|---|
+//! | `CONNECTING` | `side` |
+//! | `ATTEMPT_FAILED` | `side`, `reason` |
+//! | `WAITING` | `secs` |
+//! | `CONNECTED` | `side`, `services_requested`, `services_granted`, `services_not_granted`, `pg_status`, `peripheral_online` |
+//! | `DISCONNECTED` | `side`, `reason` |
+//! | `STOPPED` | `error` |
+//! | `CALL_BEGAN` | `connection_call_id`, `connection_device_id`, `ani`, `dnis` |
+//! | `CALL_ENDED` | `connection_call_id`, `connection_device_id`, `reason` |
+//! | `CALL_REKEYED` | `from`, `to` |
+//! | `PERIPHERAL_STATUS` | `peripheral_id`, `online` |
+//!
+//! The demo's own lines are documented on [`crate::Demo`].
+
+use cti_client::ClientEvent;
+use cti_model::{Change, Model};
+use serde_json::{Value, json};
+
+/// The lifecycle line of a client event (None for server messages).
+pub fn lifecycle_json(e: &ClientEvent) -> Option<Value> {
+    Some(match e {
+        ClientEvent::Connecting { side } => json!({"type": "CONNECTING", "side": side.name()}),
+        ClientEvent::AttemptFailed { side, reason } => {
+            json!({"type": "ATTEMPT_FAILED", "side": side.name(), "reason": reason})
+        }
+        ClientEvent::Waiting { secs } => json!({"type": "WAITING", "secs": secs}),
+        ClientEvent::Connected {
+            side,
+            services_requested,
+            services_granted,
+            pg_status,
+            peripheral_online,
+        } => json!({
+            "type": "CONNECTED",
+            "side": side.name(),
+            "services_requested": services_requested.0,
+            "services_granted": services_granted.0,
+            "services_not_granted": services_requested.0 & !services_granted.0,
+            "pg_status": pg_status.0,
+            "peripheral_online": peripheral_online,
+        }),
+        ClientEvent::Disconnected { side, reason } => {
+            json!({"type": "DISCONNECTED", "side": side.name(), "reason": reason})
+        }
+        ClientEvent::Stopped(err) => json!({"type": "STOPPED", "error": err.to_string()}),
+        _ => return None,
+    })
+}
+
+/// The model line of a change (None for changes not shown).
+pub fn change_json(c: &Change, model: &Model) -> Option<Value> {
+    Some(match c {
+        Change::CallBegan(key) => {
+            let call = model.call(key);
+            let s = |v: Option<&cti_proto::CtiString>| v.map(ToString::to_string);
+            json!({
+                "type": "CALL_BEGAN",
+                "connection_call_id": key.connection_call_id,
+                "connection_device_id": key.device_id.to_string(),
+                "ani": s(call.and_then(|c| c.ani.as_ref())),
+                "dnis": s(call.and_then(|c| c.dnis.as_ref())),
+            })
+        }
+        Change::CallEnded { key, reason } => json!({
+            "type": "CALL_ENDED",
+            "connection_call_id": key.connection_call_id,
+            "connection_device_id": key.device_id.to_string(),
+            "reason": reason.to_string(),
+        }),
+        Change::CallRekeyed { from, to } => json!({
+            "type": "CALL_REKEYED",
+            "from": from.connection_call_id,
+            "to": to.connection_call_id,
+        }),
+        Change::PeripheralStatus {
+            peripheral_id,
+            online,
+        } => {
+            json!({"type": "PERIPHERAL_STATUS", "peripheral_id": peripheral_id, "online": online})
+        }
+        _ => return None,
+    })
+}
+
+/// The kind of a line: its `"type"` (empty when it has none).
+pub fn kind(v: &Value) -> &str {
+    v.get("type").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// ANSI colour of a readable line by its kind: lifecycle trouble red, connected green, connecting yellow, call
+/// model cyan, call begin/end bold, the demo's injected faults magenta; other events plain.
+fn colour(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" => "\x1b[31m",
+        "CONNECTED" => "\x1b[32m",
+        "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => "\x1b[33m",
+        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "CALL_RECONCILED" | "PERIPHERAL_STATUS" => {
+            "\x1b[36m"
+        }
+        "BEGIN_CALL_EVENT" | "END_CALL_EVENT" => "\x1b[1m",
+        k if k.ends_with("_INJECTED") => "\x1b[35m",
+        _ => return None,
+    })
+}
+
+/// A readable line, coloured when `colour_on` (standard output is a terminal and NO_COLOR is not set).
+pub fn readable_line(v: &Value, colour_on: bool) -> String {
+    let text = readable(v);
+    match colour(kind(v)) {
+        Some(c) if colour_on => format!("{c}{text}\x1b[0m"),
+        _ => text,
+    }
+}
+
+/// One readable line for a JSON line: the type, then the fields a reader looks for, as `key=value`.
+pub fn readable(v: &Value) -> String {
+    let k = kind(v);
+    let mut parts = vec![if k.is_empty() { "?" } else { k }.to_owned()];
+    for key in [
+        "side",
+        "failed_side",
+        "reason",
+        "outcome",
+        "connection_call_id",
+        "agent_id",
+        "agent_state",
+        "ani",
+        "dnis",
+        "peripheral_id",
+        "online",
+        "system_event_id",
+        "status",
+    ] {
+        if let Some(x) = v.get(key).filter(|x| !x.is_null()) {
+            parts.push(format!(
+                "{key}={}",
+                x.as_str().map_or_else(|| x.to_string(), str::to_owned)
+            ));
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn readable_lines_and_colours() {
+        let v = json!({"type": "DISCONNECTED", "side": "A", "reason": "reset"});
+        assert_eq!(readable_line(&v, false), "DISCONNECTED side=A reason=reset");
+        assert_eq!(
+            readable_line(&v, true),
+            "\x1b[31mDISCONNECTED side=A reason=reset\x1b[0m"
+        );
+        let e =
+            json!({"type": "CALL_DELIVERED_EVENT", "connection_call_id": 7, "ani": "4085550100"});
+        assert_eq!(
+            readable_line(&e, true),
+            "CALL_DELIVERED_EVENT connection_call_id=7 ani=4085550100"
+        );
+        let f = json!({"type": "FAILOVER_INJECTED", "failed_side": "B"});
+        assert_eq!(
+            readable_line(&f, true),
+            "\x1b[35mFAILOVER_INJECTED failed_side=B\x1b[0m"
+        );
+        assert_eq!(readable(&json!({"x": 1})), "?");
+        assert_eq!(kind(&json!({"type": 3})), "");
+    }
+}
