@@ -8,7 +8,8 @@ use std::time::Duration;
 pub struct DemoConfig {
     /// Agents on the simulated peripheral (at least 20 make the tables worth watching).
     pub agents: u32,
-    /// Mean inbound calls per second (Poisson arrivals).
+    /// Mean inbound calls per second (Poisson arrivals). The default 1.5 keeps 24 agents about 75 % busy (a call
+    /// takes about 12 s: ringing, 4–12 s of talk, 2 s of wrap-up), so the queue stays short.
     pub calls_per_second: f64,
     /// Seed of the simulator's random choices (the same seed gives the same traffic).
     pub seed: u64,
@@ -26,7 +27,7 @@ impl Default for DemoConfig {
     fn default() -> Self {
         DemoConfig {
             agents: 24,
-            calls_per_second: 2.0,
+            calls_per_second: 1.5,
             seed: 7,
             peripheral_id: 5000,
             heartbeat_secs: 5,

@@ -46,7 +46,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "N", default_value_t = 24)]
     agents: u32,
     /// Mean inbound calls per second
-    #[arg(long, value_name = "X", default_value_t = 2.0)]
+    #[arg(long, value_name = "X", default_value_t = 1.5)]
     calls_per_second: f64,
     /// Seed of the simulator's random choices
     #[arg(long, value_name = "N", default_value_t = 7)]

@@ -296,9 +296,9 @@ fn draw_agents(frame: &mut Frame, area: Rect, demo: &Demo) {
         [
             Constraint::Length(6),
             Constraint::Length(6),
-            Constraint::Length(15),
-            Constraint::Length(6),
-            Constraint::Min(6),
+            Constraint::Length(14),
+            Constraint::Length(5),
+            Constraint::Min(8),
         ],
     )
     .header(header(&["Agent", "Ext", "State", "Since", "Call"]))
@@ -365,10 +365,10 @@ fn draw_calls(frame: &mut Frame, area: Rect, demo: &Demo, device_agent: &BTreeMa
         rows,
         [
             Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(6),
-            Constraint::Length(6),
             Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(5),
+            Constraint::Length(9),
             Constraint::Min(10),
         ],
     )
