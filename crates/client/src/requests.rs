@@ -68,14 +68,44 @@ fn unexpected(m: &Message) -> ClientError {
     ClientError::NotConnected(format!("unexpected reply {}", m.name()))
 }
 
-/// Fills the fields that name the call and the device, which these requests share by name.
+/// Fills the fields that name a call in a request: (ConnectionCallID, ConnectionDeviceIDType,
+/// ConnectionDeviceID) under the request's prefix for it — none, `active`, `held` or `other`.
+macro_rules! set_call {
+    ($r:ident, $call:expr) => {
+        set_call!(@ $r, connection_call_id, connection_device_id_type, connection_device_id, $call)
+    };
+    ($r:ident, active, $call:expr) => {
+        set_call!(@ $r, active_connection_call_id, active_connection_device_id_type,
+            active_connection_device_id, $call)
+    };
+    ($r:ident, held, $call:expr) => {
+        set_call!(@ $r, held_connection_call_id, held_connection_device_id_type,
+            held_connection_device_id, $call)
+    };
+    ($r:ident, other, $call:expr) => {
+        set_call!(@ $r, other_connection_call_id, other_connection_device_id_type,
+            other_connection_device_id, $call)
+    };
+    (@ $r:ident, $id:ident, $kind:ident, $device:ident, $call:expr) => {
+        $r.$id = $call.connection_call_id;
+        $r.$kind = $call.device_id_type;
+        $r.$device = $call.device();
+    };
+}
+
+/// Fills the fields that name the agent's device: PeripheralID and AgentInstrument.
+macro_rules! set_device {
+    ($r:ident, $agent:expr) => {
+        $r.peripheral_id = $agent.peripheral_id;
+        $r.agent_instrument = s($agent.instrument.as_ref());
+    };
+}
+
+/// Fills the call and the device, as most call-control requests name them.
 macro_rules! on_call {
     ($r:ident, $agent:expr, $call:expr) => {
-        $r.peripheral_id = $agent.peripheral_id;
-        $r.connection_call_id = $call.connection_call_id;
-        $r.connection_device_id_type = $call.device_id_type;
-        $r.connection_device_id = $call.device();
-        $r.agent_instrument = s($agent.instrument.as_ref());
+        set_device!($r, $agent);
+        set_call!($r, $call);
     };
 }
 
@@ -128,8 +158,7 @@ impl Client {
         dialed_number: &str,
     ) -> Result<MakeCallConf, ClientError> {
         let mut r = MakeCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.agent_instrument = s(agent.instrument.as_ref());
+        set_device!(r, agent);
         r.dialed_number = Some(dialed_number.into());
         r.skill_group_number = cti_proto::constants::NULL_SKILL_GROUP;
         conf!(self.request(r).await, MakeCallConf)
@@ -146,9 +175,7 @@ impl Client {
     pub async fn release_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = ReleaseCallReq::default();
         r.peripheral_id = agent.peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
+        set_call!(r, call);
         conf!(self.request(r).await, ReleaseCallConf).map(|_| ())
     }
 
@@ -176,11 +203,8 @@ impl Client {
     /// RETRIEVE_CALL_REQ.
     pub async fn retrieve_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = RetrieveCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.held_connection_call_id = call.connection_call_id;
-        r.held_connection_device_id_type = call.device_id_type;
-        r.held_connection_device_id = call.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        set_device!(r, agent);
+        set_call!(r, held, call);
         conf!(self.request(r).await, RetrieveCallConf).map(|_| ())
     }
 
@@ -192,14 +216,9 @@ impl Client {
         other: &CallRef,
     ) -> Result<(), ClientError> {
         let mut r = AlternateCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.active_connection_call_id = active.connection_call_id;
-        r.active_connection_device_id_type = active.device_id_type;
-        r.active_connection_device_id = active.device();
-        r.other_connection_call_id = other.connection_call_id;
-        r.other_connection_device_id_type = other.device_id_type;
-        r.other_connection_device_id = other.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        set_device!(r, agent);
+        set_call!(r, active, active);
+        set_call!(r, other, other);
         conf!(self.request(r).await, AlternateCallConf).map(|_| ())
     }
 
@@ -211,12 +230,9 @@ impl Client {
         dialed_number: &str,
     ) -> Result<ConsultationCallConf, ClientError> {
         let mut r = ConsultationCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.active_connection_call_id = active.connection_call_id;
-        r.active_connection_device_id_type = active.device_id_type;
-        r.active_connection_device_id = active.device();
+        set_device!(r, agent);
+        set_call!(r, active, active);
         r.dialed_number = Some(dialed_number.into());
-        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, ConsultationCallConf)
     }
 
@@ -228,14 +244,9 @@ impl Client {
         held: &CallRef,
     ) -> Result<TransferCallConf, ClientError> {
         let mut r = TransferCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.active_connection_call_id = active.connection_call_id;
-        r.active_connection_device_id_type = active.device_id_type;
-        r.active_connection_device_id = active.device();
-        r.held_connection_call_id = held.connection_call_id;
-        r.held_connection_device_id_type = held.device_id_type;
-        r.held_connection_device_id = held.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        set_device!(r, agent);
+        set_call!(r, active, active);
+        set_call!(r, held, held);
         conf!(self.request(r).await, TransferCallConf)
     }
 
@@ -247,14 +258,9 @@ impl Client {
         held: &CallRef,
     ) -> Result<ConferenceCallConf, ClientError> {
         let mut r = ConferenceCallReq::default();
-        r.peripheral_id = agent.peripheral_id;
-        r.active_connection_call_id = active.connection_call_id;
-        r.active_connection_device_id_type = active.device_id_type;
-        r.active_connection_device_id = active.device();
-        r.held_connection_call_id = held.connection_call_id;
-        r.held_connection_device_id_type = held.device_id_type;
-        r.held_connection_device_id = held.device();
-        r.agent_instrument = s(agent.instrument.as_ref());
+        set_device!(r, agent);
+        set_call!(r, active, active);
+        set_call!(r, held, held);
         conf!(self.request(r).await, ConferenceCallConf)
     }
 
@@ -268,9 +274,7 @@ impl Client {
     ) -> Result<(), ClientError> {
         let mut r = SetCallDataReq::default();
         r.peripheral_id = peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
+        set_call!(r, call);
         r.call_type = cti_proto::constants::CallType(0xFFFF);
         for (n, v) in variables {
             let v = Some(CtiString::from(v.as_str()));
@@ -307,18 +311,15 @@ impl Client {
     ) -> Result<SnapshotCallConf, ClientError> {
         let mut r = SnapshotCallReq::default();
         r.peripheral_id = peripheral_id;
-        r.connection_call_id = call.connection_call_id;
-        r.connection_device_id_type = call.device_id_type;
-        r.connection_device_id = call.device();
+        set_call!(r, call);
         conf!(self.request(r).await, SnapshotCallConf)
     }
 
     /// SNAPSHOT_DEVICE_REQ for the agent's instrument.
     pub async fn snapshot_device(&self, agent: &Agent) -> Result<SnapshotDeviceConf, ClientError> {
         let mut r = SnapshotDeviceReq::default();
-        r.peripheral_id = agent.peripheral_id;
+        set_device!(r, agent);
         r.snapshot_device_type = cti_proto::constants::DeviceIdType::DEVID_DEVICE_IDENTIFIER;
-        r.agent_instrument = s(agent.instrument.as_ref());
         conf!(self.request(r).await, SnapshotDeviceConf)
     }
 }

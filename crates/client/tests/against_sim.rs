@@ -381,3 +381,78 @@ async fn typed_requests_against_the_simulator() {
     );
     client.close().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn consult_alternate_and_transfer_against_the_simulator() {
+    use cti_client::{Agent, CallRef};
+    let mut cfg = cti_sim::SimConfig::loopback();
+    cfg.traffic.calls_per_second = 0.0;
+    cfg.traffic.hold_probability = 0.0;
+    cfg.traffic.talk_min_secs = 600.0;
+    cfg.traffic.talk_max_secs = 600.0;
+    let sim = Simulator::builder().config(cfg).start().await.unwrap();
+    let (client, mut ev) = Client::start(config(&sim, -1)).unwrap();
+    lifecycle(&mut ev).await;
+    lifecycle(&mut ev).await;
+    let agent = Agent {
+        peripheral_id: 5000,
+        agent_id: Some("1001".into()),
+        instrument: Some("2001".into()),
+        ..Agent::default()
+    };
+    let mut spec = cti_sim::engine::CallSpec::default();
+    spec.agent_id = Some("1001".into());
+    let p_id = sim.handle().start_call(spec).unwrap();
+    let p_device = loop {
+        if let Some(ClientEvent::Message(Message::BeginCallEvent(d))) = ev.next().await {
+            if d.connection_call_id == p_id {
+                break d
+                    .connection_device_id
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+            }
+        }
+    };
+    let p = CallRef::new(p_id, p_device);
+    client.answer_call(&agent, &p).await.unwrap();
+
+    // Consult agent 1002 (extension 2002): the customer call is held, a consult call C rings there.
+    let cc = client.consultation_call(&agent, &p, "2002").await.unwrap();
+    let c = CallRef::new(
+        cc.new_connection_call_id,
+        cc.new_connection_device_id
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    );
+    assert_ne!(c.connection_call_id, p.connection_call_id);
+    tokio::time::sleep(Duration::from_secs(5)).await; // 1002 answers
+    // Alternate: C held, P retrieved; again the other way; the same request twice is refused by state.
+    client.alternate_call(&agent, &c, &p).await.unwrap();
+    let err = client.alternate_call(&agent, &c, &p).await.unwrap_err();
+    assert_eq!(
+        err,
+        ClientError::ControlFailure {
+            code: ControlFailureCode::CF_INVALID_OBJECT_STATE,
+            peripheral_error: 0
+        }
+    );
+    client.alternate_call(&agent, &p, &c).await.unwrap();
+    // Transfer: the customer (held P) goes to 1002; the result is a new call.
+    let t = client.transfer_call(&agent, &c, &p).await.unwrap();
+    assert!(
+        t.new_connection_call_id != p.connection_call_id
+            && t.new_connection_call_id != c.connection_call_id,
+        "{t:?}"
+    );
+    let snap = client
+        .snapshot_device(&Agent {
+            peripheral_id: 5000,
+            agent_id: Some("1002".into()),
+            instrument: Some("2002".into()),
+            ..Agent::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(snap.calls.len(), 1, "1002 now holds the transferred call");
+    client.close().await;
+}
