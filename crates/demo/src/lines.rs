@@ -14,6 +14,7 @@
 //! | `CALL_BEGAN` | `connection_call_id`, `connection_device_id`, `ani`, `dnis` |
 //! | `CALL_ENDED` | `connection_call_id`, `connection_device_id`, `reason` |
 //! | `CALL_REKEYED` | `from`, `to` |
+//! | `AGENT_REKEYED` | `from` (extension or instrument), `to` (AgentID) |
 //! | `PERIPHERAL_STATUS` | `peripheral_id`, `online` |
 //!
 //! The demo's own lines are documented on [`crate::Demo`].
@@ -78,6 +79,9 @@ pub fn change_json(c: &Change, model: &Model) -> Option<Value> {
             "from": from.connection_call_id,
             "to": to.connection_call_id,
         }),
+        Change::AgentRekeyed { from, to } => {
+            json!({"type": "AGENT_REKEYED", "from": from, "to": to})
+        }
         Change::PeripheralStatus {
             peripheral_id,
             online,

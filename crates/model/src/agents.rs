@@ -2,7 +2,9 @@
 //!
 //! An agent is keyed by its AgentID (AgentIDLong when only that is sent); a report without an AgentID is
 //! matched to a known agent by extension, then instrument, and otherwise keys a new agent by extension (else
-//! instrument). Agent ids are unique per peripheral; the model keys by id alone, so two peripherals with the
+//! instrument). When a report with an AgentID later names the device of an agent keyed that way, the entry takes
+//! the AgentID as its key ([`Change::AgentRekeyed`]) rather than becoming a second agent. Agent ids are unique
+//! per peripheral; the model keys by id alone, so two peripherals with the
 //! same agent id share one entry. Agent reports are independent of call events: either may come first.
 
 use std::collections::btree_map::Entry;
@@ -40,6 +42,8 @@ pub struct Agent {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Agents {
     by_id: BTreeMap<String, Agent>,
+    /// Keys taken from a device (extension or instrument) because no AgentID was known yet.
+    device_keyed: BTreeSet<String>,
 }
 
 impl Agents {
@@ -49,6 +53,33 @@ impl Agents {
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Agent> {
         self.by_id.values()
+    }
+
+    /// An entry keyed by a device that `input` (which has an AgentID not known yet) reports from.
+    fn device_entry(&self, input: &AgentInput) -> Option<String> {
+        self.device_keyed
+            .iter()
+            .find(|k| {
+                self.by_id.get(*k).is_some_and(|a| {
+                    (input.extension.is_some() && a.extension == input.extension)
+                        || (input.instrument.is_some() && a.instrument == input.instrument)
+                })
+            })
+            .cloned()
+    }
+
+    /// The agent keyed by device `old` takes the AgentID `id` as its key.
+    fn rekey(&mut self, old: &str, id: &str, out: &mut Vec<Change>) {
+        let Some(mut agent) = self.by_id.remove(old) else {
+            return;
+        };
+        self.device_keyed.remove(old);
+        id.clone_into(&mut agent.agent_id);
+        self.by_id.insert(id.to_owned(), agent);
+        out.push(Change::AgentRekeyed {
+            from: old.to_owned(),
+            to: id.to_owned(),
+        });
     }
 
     fn key_for(&self, input: &AgentInput) -> Option<String> {
@@ -69,6 +100,15 @@ impl Agents {
         let Some(id) = self.key_for(&input) else {
             return;
         };
+        if input.agent_id.is_none() {
+            if !self.by_id.contains_key(&id) {
+                self.device_keyed.insert(id.clone());
+            }
+        } else if !self.by_id.contains_key(&id) {
+            if let Some(old) = self.device_entry(&input) {
+                self.rekey(&old, &id, out);
+            }
+        }
         let (agent, from) = match self.by_id.entry(id.clone()) {
             Entry::Occupied(e) => {
                 let agent = e.into_mut();

@@ -65,6 +65,14 @@ pub enum Change {
         /// The state now.
         to: AgentState,
     },
+    /// An agent known only by its device (extension or instrument) was reported with its AgentID: the same
+    /// agent, now keyed by the AgentID.
+    AgentRekeyed {
+        /// The old key (the device).
+        from: String,
+        /// The new key (the AgentID).
+        to: String,
+    },
     /// A SYSTEM_EVENT reported a peripheral offline or online (only when that differs from what was known).
     PeripheralStatus {
         /// PeripheralID.

@@ -44,7 +44,8 @@
 //! ## Agents
 //!
 //! AGENT_STATE_EVENT and QUERY_AGENT_STATE_CONF update the agent keyed by AgentID (else AgentIDLong; a report
-//! without either is matched to a known agent by extension, then instrument, else keys a new agent by them).
+//! without either is matched to a known agent by extension, then instrument, else keys a new agent by them; when
+//! that agent's AgentID is reported later, the entry is re-keyed to it, [`Change::AgentRekeyed`]).
 //! [`Change::AgentChanged`] is emitted when the overall state changes (and for a new agent, `from: None`);
 //! duplicates and reason-code-only changes emit nothing. Agent reports and call events are independent.
 //!

@@ -287,6 +287,64 @@ fn agents_from_agent_state_event_and_query_agent_state_conf() {
 }
 
 #[test]
+fn an_agent_first_known_by_its_extension_takes_its_agent_id_as_key() {
+    let mut h = H::new();
+    // A report without an AgentID keys the agent by extension.
+    let mut q = QueryAgentStateConf::default();
+    q.agent_extension = Some("3001".into());
+    q.agent_state = AGENT_STATE_AVAILABLE;
+    assert_eq!(
+        h.at(1, q),
+        vec![Change::AgentChanged {
+            agent_id: "3001".into(),
+            from: None,
+            to: AGENT_STATE_AVAILABLE
+        }]
+    );
+    // The AgentID arrives from the same extension: the same agent, re-keyed, not a second one.
+    assert_eq!(
+        h.at(2, agent_state("1001", "3001", AGENT_STATE_TALKING)),
+        vec![
+            Change::AgentRekeyed {
+                from: "3001".into(),
+                to: "1001".into()
+            },
+            Change::AgentChanged {
+                agent_id: "1001".into(),
+                from: Some(AGENT_STATE_AVAILABLE),
+                to: AGENT_STATE_TALKING
+            }
+        ]
+    );
+    assert_eq!(
+        h.m.agents()
+            .map(|a| a.agent_id.as_str())
+            .collect::<Vec<_>>(),
+        ["1001"]
+    );
+    assert_eq!(h.m.agent("1001").unwrap().since, secs(2));
+    // An agent keyed by a real AgentID is never re-keyed: another AgentID at its extension is another agent.
+    assert_eq!(
+        h.at(3, agent_state("1002", "3001", AGENT_STATE_AVAILABLE)),
+        vec![Change::AgentChanged {
+            agent_id: "1002".into(),
+            from: None,
+            to: AGENT_STATE_AVAILABLE
+        }]
+    );
+    assert_eq!(h.m.agents().count(), 2);
+    let json = serde_json::to_value(Change::AgentRekeyed {
+        from: "3001".into(),
+        to: "1001".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"change": "agent_rekeyed", "from": "3001", "to": "1001"})
+    );
+}
+
+#[test]
 fn agent_state_and_call_established_in_either_order() {
     let a = key(1, "3001");
     let run = |agent_first: bool| {

@@ -172,6 +172,11 @@ pub fn check_stream(changes: &[Change]) -> Result<(BTreeSet<CallKey>, usize), St
                     return Err("AgentChanged without a change".into());
                 }
             }
+            Change::AgentRekeyed { from, to } => {
+                if from == to {
+                    return Err(format!("AgentRekeyed to the same key {to}"));
+                }
+            }
             Change::PeripheralStatus { .. } => {}
         }
     }
