@@ -114,12 +114,13 @@ impl ValueKind {
             _ => 0,
         }
     }
+    /// The wire type as the docs show it (sizes in a code span, so rustdoc does not read `[64]` as a link).
     pub fn describe(&self) -> String {
         match self {
-            ValueKind::String(m) => format!("STRING[{m}]"),
-            ValueKind::Unspec(m) => format!("UNSPEC[{m}]"),
-            ValueKind::Secret(m) => format!("UNSPEC[{m}], redacted"),
-            ValueKind::SecretString(m) => format!("STRING[{m}], redacted"),
+            ValueKind::String(m) => format!("`STRING[{m}]`"),
+            ValueKind::Unspec(m) => format!("`UNSPEC[{m}]`"),
+            ValueKind::Secret(m) => format!("`UNSPEC[{m}]`, redacted"),
+            ValueKind::SecretString(m) => format!("`STRING[{m}]`, redacted"),
             ValueKind::Fixed(t) => t.wire.clone(),
             ValueKind::NamedVar => "NAMEDVAR".into(),
             ValueKind::NamedArray => "NAMEDARRAY".into(),
