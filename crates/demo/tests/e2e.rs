@@ -168,3 +168,34 @@ async fn thirty_seconds_with_a_failover_every_eight() {
     let messages = lines.iter().filter(|v| kind(v).ends_with("_EVENT")).count() as u64;
     assert_eq!(events, messages, "every server message became one line");
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_longer_sessions_every_check_is_observed_and_passes() {
+    // Sessions of 12 s: long enough for two heartbeats each (the client sends one after each 5 s of its own
+    // silence), and two failovers for the side-selection check.
+    let (lines, summary) = run(config(30, Some(12))).await;
+    assert_eq!(of_kind(&lines, "DISCONNECTED").len(), 2);
+    assert_eq!(of_kind(&lines, "CONNECTED").len(), 3);
+    let results: Vec<(&str, &str)> = summary["conformance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("invoke_ids_unique", "pass"),
+            ("heartbeat_interval", "pass"),
+            ("message_masks", "pass"),
+            ("side_selection", "pass"),
+            ("close_before_leaving", "pass"),
+            ("open_before_requests", "pass")
+        ],
+        "{summary}"
+    );
+    let heartbeat = summary["conformance"][1]["summary"].as_str().unwrap();
+    assert!(heartbeat.starts_with("heartbeat every 5.0"), "{heartbeat}");
+    assert_eq!(summary["failovers_survived"], 2);
+    assert_eq!(summary["calls_lost"], 0);
+}
