@@ -192,11 +192,13 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                 } => model.tick(start.elapsed(), &mut changes),
                 () = tokio::time::sleep_until(status_at), if !json => {
                     let up = start.elapsed().as_secs();
+                    let st = client.status();
                     crate::logging::note!(
-                        "side {side} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents",
+                        "side {side} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents | heartbeats {}/{} answered",
                         up / 3600, up / 60 % 60, up % 60,
                         f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / start.elapsed().as_secs_f64().max(1.0),
-                        model.calls().count(), model.agents().count()
+                        model.calls().count(), model.agents().count(),
+                        st.heartbeats_answered, st.heartbeats_sent
                     );
                     status_at += Duration::from_secs(10);
                 }
