@@ -102,6 +102,8 @@ pub async fn run(mut demo: Demo) -> Result<(), CliError> {
     let mut screen = Screen::default();
     let mut lines: Vec<Value> = Vec::new();
     let mut frame = tokio::time::interval(FRAME);
+    // A slow terminal skips frames rather than drawing a burst of them afterwards.
+    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut failure = None;
     loop {
         tokio::select! {
