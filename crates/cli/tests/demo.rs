@@ -122,3 +122,35 @@ fn bad_screen_size_is_a_usage_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn no_dashboard_prints_readable_lines_and_the_summary_report() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cti"))
+        .args(["demo", "--no-dashboard", "--duration", "3"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "CONNECTING side=A", "{text}");
+    assert_eq!(lines[1], "CONNECTED side=A", "{text}");
+    assert!(!text.contains('\x1b'), "no colour into a pipe");
+    assert!(!text.contains('{'), "no JSON: {text}");
+    let report = text
+        .find("ctikit demo summary")
+        .expect("the summary report");
+    assert!(
+        text[report..].contains("conformance all checks pass"),
+        "{text}"
+    );
+    assert!(
+        text[report..].contains("failovers   0 injected, 0 survived"),
+        "{text}"
+    );
+}

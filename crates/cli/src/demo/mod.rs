@@ -2,7 +2,7 @@
 //! a client that follows every guideline connected with All Events, the call model, optional scheduled
 //! failovers) shown by one of three renderers: the terminal dashboard on a TTY ([`dashboard`]), JSON lines in
 //! the `cti monitor --json` format with `--json` or when standard output is not a terminal, readable lines with
-//! `--no-dashboard` ([`stream`]). Every run ends with a summary that includes the simulator's conformance
+//! `--no-dashboard` (wherever they go) ([`stream`]). Every run ends with a summary that includes the simulator's conformance
 //! verdict on the client.
 
 mod dashboard;
@@ -33,7 +33,7 @@ pub struct DemoArgs {
     /// JSON lines (the `cti monitor --json` format) instead of the dashboard
     #[arg(long)]
     json: bool,
-    /// Readable lines instead of the dashboard (on a terminal)
+    /// Readable lines instead of the dashboard (also when standard output is not a terminal)
     #[arg(long, conflicts_with = "json")]
     no_dashboard: bool,
     /// Stop after this many seconds (default: run until q or Ctrl-C)
@@ -101,11 +101,12 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         if let Some(secs) = args.screenshot_after {
             return dashboard::screenshot(demo, Duration::from_secs(secs), args.screen_size).await;
         }
-        if args.json || !tty {
-            stream::run(demo, stream::Format::Json).await
-        } else if args.no_dashboard {
-            let colour = std::env::var_os("NO_COLOR").is_none();
+        if args.no_dashboard {
+            // Asked for by name: readable lines even into a file or a pipe (coloured only on a terminal).
+            let colour = tty && std::env::var_os("NO_COLOR").is_none();
             stream::run(demo, stream::Format::Readable { colour }).await
+        } else if args.json || !tty {
+            stream::run(demo, stream::Format::Json).await
         } else {
             dashboard::run(demo).await
         }
