@@ -9,8 +9,10 @@ use std::time::Duration;
 use clap::Args;
 use cti_client::{Client, ClientConfig, ClientEvent};
 use cti_demo::lines::{change_json, lifecycle_json, readable_line};
+use cti_demo::reconcile::{Reconciler, worth_reconciling};
 use cti_model::{Model, ModelConfig};
 use cti_proto::constants::ServiceMask;
+use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::error::CliError;
@@ -174,6 +176,8 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
         let mut changes = Vec::new();
         let mut count: u64 = 0;
         let mut side = String::from("-");
+        let mut reconciler = Reconciler::new();
+        let mut extra: Vec<Value> = Vec::new();
         let mut status_at = start + Duration::from_secs(10);
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
@@ -211,9 +215,13 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                             model.apply(m, now, &mut changes);
                             serde_json::to_value(m).ok()
                         }
-                        ClientEvent::Connected { side: s, .. } => {
+                        ClientEvent::Connected { side: s, services_granted, .. } => {
                             s.name().clone_into(&mut side);
                             model.session_opened(now);
+                            // ALL_EVENTS is not re-sent BEGIN_CALL_EVENTs: ask about the calls known before.
+                            if worth_reconciling(*services_granted) {
+                                extra.extend(reconciler.reconnected(&client, &model, *s));
+                            }
                             lifecycle_json(&e)
                         }
                         ClientEvent::Disconnected { .. } => {
@@ -222,7 +230,7 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                         }
                         other => lifecycle_json(other),
                     };
-                    if let Some(v) = line {
+                    for v in line.into_iter().chain(extra.drain(..)) {
                         let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
                         if writeln!(out, "{text}").is_err() {
                             client.close().await;
@@ -233,6 +241,14 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                         return Err(CliError::Run(err.to_string()));
                     }
                 }
+                Some((key, outcome)) = reconciler.next() => {
+                    let (v, _) = Reconciler::settle(&mut model, &key, &outcome, start.elapsed(), &mut changes);
+                    extra.push(v);
+                }
+            }
+            for v in extra.drain(..) {
+                let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
+                let _ = writeln!(out, "{text}");
             }
             for c in changes.drain(..) {
                 if let Some(v) = change_json(&c, &model) {

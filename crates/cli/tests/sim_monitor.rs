@@ -85,6 +85,8 @@ fn monitor_against_sim_then_report() {
             "cli-test",
             "--heartbeat",
             "5",
+            "--services",
+            "all-events,client-control",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -94,7 +96,11 @@ fn monitor_against_sim_then_report() {
     let connected = wait_for(&out, "CONNECTED", |l| l.contains("\"CONNECTED\""));
     let v: serde_json::Value = serde_json::from_str(&connected).unwrap();
     assert_eq!(v["side"], "A");
-    assert_eq!(v["services_granted"], 16);
+    assert_eq!(
+        v["services_granted"],
+        0x10 | 0x04,
+        "ALL_EVENTS | CLIENT_CONTROL"
+    );
     wait_for(&out, "a BEGIN_CALL_EVENT", |l| {
         l.contains("\"BEGIN_CALL_EVENT\"")
     });
@@ -110,6 +116,19 @@ fn monitor_against_sim_then_report() {
     wait_for(&out, "CONNECTED to B", |l| {
         l.contains("\"CONNECTED\"") && l.contains("\"side\":\"B\"")
     });
+    // ALL_EVENTS + CLIENT_CONTROL: the calls known before the loss are asked about with SNAPSHOT_CALL_REQ.
+    let asked = wait_for(&out, "RECONCILING on B", |l| l.contains("\"RECONCILING\""));
+    let asked: serde_json::Value = serde_json::from_str(&asked).unwrap();
+    assert_eq!(asked["side"], "B");
+    assert!(asked["calls"].as_u64().unwrap() >= 1, "{asked}");
+    let settled = wait_for(&out, "CALL_RECONCILED", |l| {
+        l.contains("\"CALL_RECONCILED\"")
+    });
+    let settled: serde_json::Value = serde_json::from_str(&settled).unwrap();
+    assert!(
+        settled["outcome"] == "continues" || settled["outcome"] == "ended during outage",
+        "{settled}"
+    );
     wait_for(&out, "events on side B", |l| {
         l.contains("\"BEGIN_CALL_EVENT\"")
     });

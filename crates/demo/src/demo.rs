@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cti_client::{Client, ClientConfig, ClientEvent, ClientStatus, Events};
-use cti_model::{Change, EndReason, Model, ModelConfig};
+use cti_model::{Change, Model, ModelConfig};
 use cti_proto::constants::{
     AgentStateMask, CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, CallMsgMask,
 };
@@ -133,26 +133,13 @@ impl Demo {
                 self.client_event(&e, out)?;
             }
             Some((key, outcome)) = self.reconciler.next() => {
-                let applied = match &outcome {
-                    Outcome::Continues => {
-                        let now = self.elapsed();
-                        let kept = self.model.confirm_call(&key, now, &mut self.changes);
-                        self.tally.calls_confirmed += u64::from(kept);
-                        kept
-                    }
-                    Outcome::Gone => {
-                        self.model.end_call(&key, EndReason::EndedDuringOutage, &mut self.changes)
-                    }
-                    Outcome::Unsettled(_) => false,
-                };
-                out.push(json!({
-                    "type": "CALL_RECONCILED",
-                    "connection_call_id": key.connection_call_id,
-                    "connection_device_id": key.device_id.to_string(),
-                    "outcome": outcome.name(),
-                    "applied": applied,
-                    "error": match &outcome { Outcome::Unsettled(e) => Some(e.as_str()), _ => None },
-                }));
+                let now = self.elapsed();
+                let (line, applied) =
+                    Reconciler::settle(&mut self.model, &key, &outcome, now, &mut self.changes);
+                if applied && outcome == Outcome::Continues {
+                    self.tally.calls_confirmed += 1;
+                }
+                out.push(line);
             }
         }
         self.drain_changes(out);
@@ -174,23 +161,12 @@ impl Demo {
                         .reconnect_ms
                         .push(t.elapsed().as_secs_f64() * 1000.0);
                 }
-                let line = lifecycle_json(e);
+                out.extend(lifecycle_json(e));
                 // An ALL_EVENTS session is not re-sent BEGIN_CALL_EVENTs: ask about the calls the model had.
-                let calls: Vec<_> = self
-                    .model
-                    .awaiting_reannouncement()
-                    .map(|c| (c.peripheral_id, c.key.clone()))
-                    .collect();
-                if let Some(l) = line {
-                    out.push(l);
-                }
-                if !calls.is_empty() {
-                    out.push(
-                        json!({"type": "RECONCILING", "side": side.name(), "calls": calls.len()}),
-                    );
+                out.extend(
                     self.reconciler
-                        .ask(&self.client, self.cfg.peripheral_id, calls);
-                }
+                        .reconnected(&self.client, &self.model, *side),
+                );
                 None
             }
             ClientEvent::Disconnected { .. } => {

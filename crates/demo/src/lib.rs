@@ -37,7 +37,7 @@
 mod config;
 mod demo;
 pub mod lines;
-mod reconcile;
+pub mod reconcile;
 mod tally;
 
 pub use config::DemoConfig;

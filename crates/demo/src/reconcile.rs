@@ -5,16 +5,30 @@
 //! Operations During Unified CCE Failures"). So after each reconnect the demo asks the server about every call
 //! the model still awaits (SNAPSHOT_CALL_REQ, CLIENT_CONTROL service): a SNAPSHOT_CALL_CONF means the call
 //! continues, CF_INVALID_CSTA_CONNECTION_IDENTIFIER means it ended during the outage. Any other answer (a
-//! timeout, another loss) leaves the call to the model's re-announcement window.
+//! timeout, another loss) leaves the call to the model's re-announcement window. `cti monitor` does the same when
+//! its session has ALL_EVENTS and CLIENT_CONTROL ([`worth_reconciling`]).
 
-use cti_client::{CallRef, Client, ClientError};
-use cti_model::CallKey;
-use cti_proto::constants::ControlFailureCode;
+use std::time::Duration;
+
+use cti_client::{CallRef, Client, ClientError, Side};
+use cti_model::{CallKey, Change, EndReason, Model};
+use cti_proto::constants::{
+    CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, ControlFailureCode, ServiceMask,
+};
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
+
+/// True when a session granted `services` should reconcile by snapshot after a reconnect: it sees every call
+/// (ALL_EVENTS) and may send SNAPSHOT_CALL_REQ (CLIENT_CONTROL). A ClientEvents session is re-sent
+/// BEGIN_CALL_EVENTs instead.
+pub fn worth_reconciling(services: ServiceMask) -> bool {
+    services.contains(CTI_SERVICE_ALL_EVENTS) && services.contains(CTI_SERVICE_CLIENT_CONTROL)
+}
 
 /// What the server said about one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Outcome {
+#[non_exhaustive]
+pub enum Outcome {
     /// SNAPSHOT_CALL_CONF: the call continues.
     Continues,
     /// CF_INVALID_CSTA_CONNECTION_IDENTIFIER: the server no longer knows the call.
@@ -25,7 +39,7 @@ pub(crate) enum Outcome {
 
 impl Outcome {
     /// The `outcome` field of the CALL_RECONCILED line.
-    pub(crate) fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Outcome::Continues => "continues",
             Outcome::Gone => "ended during outage",
@@ -46,28 +60,42 @@ impl Outcome {
     }
 }
 
-/// Asks in the background, answers come back through [`Reconciler::next`].
-pub(crate) struct Reconciler {
+/// Asks in the background after a reconnect ([`Reconciler::reconnected`]); answers come back through
+/// [`Reconciler::next`] and go into the model with [`Reconciler::settle`].
+#[derive(Debug)]
+pub struct Reconciler {
     tx: mpsc::UnboundedSender<(CallKey, Outcome)>,
     rx: mpsc::UnboundedReceiver<(CallKey, Outcome)>,
 }
 
+impl Default for Reconciler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Reconciler {
-    pub(crate) fn new() -> Self {
+    /// A reconciler with nothing asked yet.
+    pub fn new() -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         Reconciler { tx, rx }
     }
 
-    /// Sends SNAPSHOT_CALL_REQ for each call (concurrently: the client gives each its own InvokeID).
-    pub(crate) fn ask(&self, client: &Client, peripheral_id: u32, calls: Vec<(u32, CallKey)>) {
-        for (call_peripheral, key) in calls {
+    /// Call right after [`Model::session_opened`]: sends SNAPSHOT_CALL_REQ for every call the model awaits
+    /// (concurrently: the client gives each its own InvokeID). Returns the RECONCILING line (`side`, `calls`), or
+    /// `None` when no call was known.
+    pub fn reconnected(&self, client: &Client, model: &Model, side: Side) -> Option<Value> {
+        let calls: Vec<(u32, CallKey)> = model
+            .awaiting_reannouncement()
+            .map(|c| (c.peripheral_id, c.key.clone()))
+            .collect();
+        if calls.is_empty() {
+            return None;
+        }
+        let n = calls.len();
+        for (peripheral, key) in calls {
             let client = client.clone();
             let tx = self.tx.clone();
-            let peripheral = if call_peripheral == 0 {
-                peripheral_id
-            } else {
-                call_peripheral
-            };
             tokio::spawn(async move {
                 let call = CallRef {
                     connection_call_id: key.connection_call_id,
@@ -78,11 +106,39 @@ impl Reconciler {
                 let _ = tx.send((key, Outcome::of(answer)));
             });
         }
+        Some(json!({"type": "RECONCILING", "side": side.name(), "calls": n}))
     }
 
-    /// The next answer (cancel-safe). Never ends: the reconciler holds a sender itself.
-    pub(crate) async fn next(&mut self) -> Option<(CallKey, Outcome)> {
+    /// The next answer (cancel-safe). Never `None`: the reconciler holds a sender itself, so with nothing asked
+    /// this waits forever.
+    pub async fn next(&mut self) -> Option<(CallKey, Outcome)> {
         self.rx.recv().await
+    }
+
+    /// Tells the model an answer: a call that continues is kept ([`Model::confirm_call`]), a call the server no
+    /// longer knows ends "ended during outage" ([`Model::end_call`]). Returns the CALL_RECONCILED line and
+    /// whether the model changed (false when an event settled the call first).
+    pub fn settle(
+        model: &mut Model,
+        key: &CallKey,
+        outcome: &Outcome,
+        now: Duration,
+        out: &mut Vec<Change>,
+    ) -> (Value, bool) {
+        let applied = match outcome {
+            Outcome::Continues => model.confirm_call(key, now, out),
+            Outcome::Gone => model.end_call(key, EndReason::EndedDuringOutage, out),
+            Outcome::Unsettled(_) => false,
+        };
+        let line = json!({
+            "type": "CALL_RECONCILED",
+            "connection_call_id": key.connection_call_id,
+            "connection_device_id": key.device_id.to_string(),
+            "outcome": outcome.name(),
+            "applied": applied,
+            "error": match outcome { Outcome::Unsettled(e) => Some(e.as_str()), _ => None },
+        });
+        (line, applied)
     }
 }
 
