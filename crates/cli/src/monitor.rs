@@ -177,7 +177,9 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
         let mut count: u64 = 0;
         let mut side = String::from("-");
         let mut reconciler = Reconciler::new();
-        let mut extra: Vec<Value> = Vec::new();
+        // The lines of one turn of the loop, written together at its end.
+        let mut lines: Vec<Value> = Vec::new();
+        let mut stopped = None;
         let mut status_at = start + Duration::from_secs(10);
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
@@ -209,52 +211,48 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
                 e = events.next() => {
                     let Some(e) = e else { return Ok(()) };
                     let now = start.elapsed();
-                    let line = match &e {
+                    match &e {
                         ClientEvent::Message(m) => {
                             count += 1;
                             model.apply(m, now, &mut changes);
-                            serde_json::to_value(m).ok()
+                            lines.extend(serde_json::to_value(m).ok());
                         }
                         ClientEvent::Connected { side: s, services_granted, .. } => {
                             s.name().clone_into(&mut side);
                             model.session_opened(now);
+                            lines.extend(lifecycle_json(&e));
                             // ALL_EVENTS is not re-sent BEGIN_CALL_EVENTs: ask about the calls known before.
                             if worth_reconciling(*services_granted) {
-                                extra.extend(reconciler.reconnected(&client, &model, *s));
+                                lines.extend(reconciler.reconnected(&client, &model, *s));
                             }
-                            lifecycle_json(&e)
                         }
                         ClientEvent::Disconnected { .. } => {
                             model.connection_lost(now);
-                            lifecycle_json(&e)
+                            lines.extend(lifecycle_json(&e));
                         }
-                        other => lifecycle_json(other),
-                    };
-                    for v in line.into_iter().chain(extra.drain(..)) {
-                        let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
-                        if writeln!(out, "{text}").is_err() {
-                            client.close().await;
-                            return Ok(());
+                        ClientEvent::Stopped(err) => {
+                            lines.extend(lifecycle_json(&e));
+                            stopped = Some(CliError::Run(err.to_string()));
                         }
-                    }
-                    if let ClientEvent::Stopped(err) = e {
-                        return Err(CliError::Run(err.to_string()));
+                        other => lines.extend(lifecycle_json(other)),
                     }
                 }
                 Some((key, outcome)) = reconciler.next() => {
                     let (v, _) = Reconciler::settle(&mut model, &key, &outcome, start.elapsed(), &mut changes);
-                    extra.push(v);
+                    lines.push(v);
                 }
             }
-            for v in extra.drain(..) {
+            lines.extend(changes.drain(..).filter_map(|c| change_json(&c, &model)));
+            for v in lines.drain(..) {
                 let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
-                let _ = writeln!(out, "{text}");
-            }
-            for c in changes.drain(..) {
-                if let Some(v) = change_json(&c, &model) {
-                    let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
-                    let _ = writeln!(out, "{text}");
+                if writeln!(out, "{text}").is_err() {
+                    // The reader went away: leave the server properly all the same.
+                    client.close().await;
+                    return Ok(());
                 }
+            }
+            if let Some(err) = stopped.take() {
+                return Err(err);
             }
             let _ = out.flush();
         }

@@ -12,7 +12,9 @@
 
 use std::time::Duration;
 
-use cti_client::{Client, ClientConfig, ClientError, ClientEvent, ErrorKind, Events, Side};
+use cti_client::{
+    Agent, CallRef, Client, ClientConfig, ClientError, ClientEvent, ErrorKind, Events, Side,
+};
 use cti_proto::Message;
 use cti_proto::constants::*;
 use cti_proto::message::QueryAgentStateReq;
@@ -297,9 +299,9 @@ async fn the_simulator_judges_this_client_conformant() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn typed_requests_against_the_simulator() {
-    use cti_client::{Agent, CallRef};
+/// A simulator without generated traffic whose calls last 10 minutes, and a client (with `services` added to
+/// the defaults) whose session is open on it.
+async fn quiet_sim_and_client(services: ServiceMask) -> (Simulator, Client, Events) {
     let mut cfg = cti_sim::SimConfig::loopback();
     cfg.traffic.calls_per_second = 0.0;
     cfg.traffic.hold_probability = 0.0;
@@ -307,16 +309,46 @@ async fn typed_requests_against_the_simulator() {
     cfg.traffic.talk_max_secs = 600.0;
     let sim = Simulator::builder().config(cfg).start().await.unwrap();
     let mut conf = config(&sim, -1);
-    conf.services |= CTI_SERVICE_CALL_DATA_UPDATE;
+    conf.services |= services;
     let (client, mut ev) = Client::start(conf).unwrap();
     lifecycle(&mut ev).await;
     lifecycle(&mut ev).await;
-    let agent = Agent {
+    (sim, client, ev)
+}
+
+/// Agent `id` at instrument `instrument` on peripheral 5000.
+fn desk(id: &str, instrument: &str) -> Agent {
+    Agent {
         peripheral_id: 5000,
-        agent_id: Some("1001".into()),
-        instrument: Some("2001".into()),
+        agent_id: Some(id.into()),
+        instrument: Some(instrument.into()),
         ..Agent::default()
-    };
+    }
+}
+
+/// Starts an inbound call for agent 1001 and waits for its BEGIN_CALL_EVENT: the call as requests name it.
+async fn ring_1001(sim: &Simulator, ev: &mut Events) -> CallRef {
+    let mut spec = cti_sim::engine::CallSpec::default();
+    spec.agent_id = Some("1001".into());
+    let id = sim.handle().start_call(spec).unwrap();
+    loop {
+        // The generic masks (BEGIN_CALL, END_CALL, CALL_DATA_UPDATE) are all this client asked for.
+        if let Some(ClientEvent::Message(Message::BeginCallEvent(d))) = ev.next().await {
+            if d.connection_call_id == id {
+                let device = d
+                    .connection_device_id
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                return CallRef::new(id, device);
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn typed_requests_against_the_simulator() {
+    let (sim, client, mut ev) = quiet_sim_and_client(CTI_SERVICE_CALL_DATA_UPDATE).await;
+    let agent = desk("1001", "2001");
 
     let q = client.query_agent_state(&agent).await.unwrap();
     assert_eq!(q.agent_state, AGENT_STATE_AVAILABLE);
@@ -334,21 +366,7 @@ async fn typed_requests_against_the_simulator() {
         .unwrap();
 
     // An inbound call rings at 1001: answer, hold, retrieve, set data, snapshot, clear.
-    let mut spec = cti_sim::engine::CallSpec::default();
-    spec.agent_id = Some("1001".into());
-    let id = sim.handle().start_call(spec).unwrap();
-    let device = loop {
-        // The generic masks (BEGIN_CALL, END_CALL, CALL_DATA_UPDATE) are all this client asked for.
-        if let Some(ClientEvent::Message(Message::BeginCallEvent(d))) = ev.next().await {
-            if d.connection_call_id == id {
-                break d
-                    .connection_device_id
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-            }
-        }
-    };
-    let call = CallRef::new(id, device);
+    let call = ring_1001(&sim, &mut ev).await;
     client.answer_call(&agent, &call).await.unwrap();
     client.hold_call(&agent, &call).await.unwrap();
     let err = client.hold_call(&agent, &call).await.unwrap_err();
@@ -384,36 +402,9 @@ async fn typed_requests_against_the_simulator() {
 
 #[tokio::test(start_paused = true)]
 async fn consult_alternate_and_transfer_against_the_simulator() {
-    use cti_client::{Agent, CallRef};
-    let mut cfg = cti_sim::SimConfig::loopback();
-    cfg.traffic.calls_per_second = 0.0;
-    cfg.traffic.hold_probability = 0.0;
-    cfg.traffic.talk_min_secs = 600.0;
-    cfg.traffic.talk_max_secs = 600.0;
-    let sim = Simulator::builder().config(cfg).start().await.unwrap();
-    let (client, mut ev) = Client::start(config(&sim, -1)).unwrap();
-    lifecycle(&mut ev).await;
-    lifecycle(&mut ev).await;
-    let agent = Agent {
-        peripheral_id: 5000,
-        agent_id: Some("1001".into()),
-        instrument: Some("2001".into()),
-        ..Agent::default()
-    };
-    let mut spec = cti_sim::engine::CallSpec::default();
-    spec.agent_id = Some("1001".into());
-    let p_id = sim.handle().start_call(spec).unwrap();
-    let p_device = loop {
-        if let Some(ClientEvent::Message(Message::BeginCallEvent(d))) = ev.next().await {
-            if d.connection_call_id == p_id {
-                break d
-                    .connection_device_id
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-            }
-        }
-    };
-    let p = CallRef::new(p_id, p_device);
+    let (sim, client, mut ev) = quiet_sim_and_client(ServiceMask(0)).await;
+    let agent = desk("1001", "2001");
+    let p = ring_1001(&sim, &mut ev).await;
     client.answer_call(&agent, &p).await.unwrap();
 
     // Consult agent 1002 (extension 2002): the customer call is held, a consult call C rings there.
@@ -444,15 +435,7 @@ async fn consult_alternate_and_transfer_against_the_simulator() {
             && t.new_connection_call_id != c.connection_call_id,
         "{t:?}"
     );
-    let snap = client
-        .snapshot_device(&Agent {
-            peripheral_id: 5000,
-            agent_id: Some("1002".into()),
-            instrument: Some("2002".into()),
-            ..Agent::default()
-        })
-        .await
-        .unwrap();
+    let snap = client.snapshot_device(&desk("1002", "2002")).await.unwrap();
     assert_eq!(snap.calls.len(), 1, "1002 now holds the transferred call");
     client.close().await;
 }

@@ -17,8 +17,7 @@ use cti_client::{Client, ClientConfig, ClientEvent, Events};
 use cti_model::{CallKey, Change, EndReason, Model, ModelConfig};
 use cti_proto::constants::*;
 use cti_sim::engine::CallSpec;
-use cti_sim::{FailMode, SimConfig, Simulator};
-use tokio::task::JoinHandle;
+use cti_sim::{FailMode, FineClock, SimConfig, Simulator};
 use tokio::time::Instant;
 
 /// How long a test waits for anything before failing (virtual time).
@@ -55,25 +54,6 @@ fn call_to_1001() -> CallSpec {
     let mut spec = CallSpec::default();
     spec.agent_id = Some("1001".into());
     spec
-}
-
-/// Under paused time tokio jumps to the next timer whenever the runtime is idle, which can happen while a
-/// message is still in flight on a loopback socket; a task that ticks every millisecond bounds such jumps.
-/// Aborted on drop.
-struct FineClock(JoinHandle<()>);
-
-impl Drop for FineClock {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-fn fine_clock() -> FineClock {
-    FineClock(tokio::spawn(async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }))
 }
 
 /// A client whose events drive a model.
@@ -249,7 +229,7 @@ async fn fail_over(h: &mut Harness, sim: &Simulator) {
 
 #[tokio::test(start_paused = true)]
 async fn failover_keeps_the_call_a_client_events_session_gets_reannounced() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let sim = sim().await;
     let mut h = Harness::start(config(&sim, CTI_SERVICE_CLIENT_EVENTS));
     let key = call_in_progress(&mut h, &sim).await;
@@ -268,7 +248,7 @@ async fn failover_keeps_the_call_a_client_events_session_gets_reannounced() {
 
 #[tokio::test(start_paused = true)]
 async fn failover_ends_an_all_events_call_as_lost_during_outage() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let sim = sim().await;
     let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
     let key = call_in_progress(&mut h, &sim).await;
@@ -300,7 +280,7 @@ async fn failover_ends_an_all_events_call_as_lost_during_outage() {
 
 #[tokio::test(start_paused = true)]
 async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_again() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let sim = sim().await;
     let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
     let key = call_in_progress(&mut h, &sim).await;
@@ -355,7 +335,7 @@ async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_ag
 
 #[tokio::test(start_paused = true)]
 async fn peripheral_back_within_the_linger_time_resumes_the_uncertain_call() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let sim = sim().await;
     let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
     let key = call_in_progress(&mut h, &sim).await;

@@ -21,6 +21,7 @@ use cti_proto::message::{
     QueryAgentStateConf, QueryAgentStateReq,
 };
 use cti_proto::{Frame, FrameDecoder, Message};
+use cti_sim::FineClock;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -236,25 +237,6 @@ async fn close(client: Client, mut peer: Peer, mut ev: Events) {
     assert!(rest.is_none(), "{rest:?}");
 }
 
-/// Under paused time tokio jumps to the next timer whenever the runtime is idle, which can happen while a
-/// message is still in flight on a loopback socket; a task that ticks every millisecond bounds such jumps.
-/// Aborted on drop.
-struct FineClock(JoinHandle<()>);
-
-impl Drop for FineClock {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-fn fine_clock() -> FineClock {
-    FineClock(tokio::spawn(async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }))
-}
-
 #[tokio::test]
 async fn replies_in_reverse_order_reach_exactly_their_callers() {
     let listener = listen().await;
@@ -305,7 +287,7 @@ async fn replies_in_reverse_order_reach_exactly_their_callers() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unanswered_request_times_out_after_exactly_the_request_timeout() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let listener = listen().await;
     let mut cfg = config(&listener, -1);
     cfg.request_timeout_secs = 10;
@@ -341,7 +323,7 @@ async fn an_unanswered_request_times_out_after_exactly_the_request_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_dropped_connection_fails_outstanding_requests_and_simplex_retries_side_a() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let listener = listen().await;
     let cfg = config(&listener, -1);
     assert_eq!(cfg.side_b, None);
@@ -438,7 +420,7 @@ async fn serve(peer: &mut Peer, opened: Instant, until: Instant) -> (Vec<String>
 /// A session with 5 s heartbeats served until `secs` s after OPEN_CONF, with a request at `request_at` s if
 /// given: what arrived at the peer, and when.
 async fn heartbeat_timeline(secs: u64, request_at: Option<u64>) -> Vec<String> {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let listener = listen().await;
     let (client, ev, mut peer, (req, _), opened) = connect(config(&listener, 5), &listener).await;
     assert_eq!(
@@ -465,7 +447,7 @@ async fn heartbeat_timeline(secs: u64, request_at: Option<u64>) -> Vec<String> {
         .count() as u64;
     let st = client.status();
     assert_eq!(st.side, Some(Side::A));
-    // Virtual time moves in 1 ms ticks here (fine_clock): allow one tick either way.
+    // Virtual time moves in 1 ms ticks here (FineClock): allow one tick either way.
     let tick = Duration::from_millis(1);
     let at = st.connected_at.expect("connected");
     assert!(

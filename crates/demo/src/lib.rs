@@ -20,8 +20,8 @@
 //!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), cti_demo::DemoError> {
-//! # // Bounds tokio's jumps to the next timer while bytes are on the loopback wire (as tests/e2e.rs does).
-//! # let tick = tokio::spawn(async { loop { tokio::time::sleep(Duration::from_millis(1)).await } });
+//! # // Bounds tokio's jumps to the next timer while bytes are on the loopback wire.
+//! # let _clock = cti_sim::FineClock::start();
 //! let mut cfg = DemoConfig::default();
 //! cfg.duration = Some(Duration::from_secs(20));
 //! let mut demo = Demo::start(cfg).await?;
@@ -30,7 +30,6 @@
 //! assert!(out.iter().any(|l| lines::kind(l) == "CALL_BEGAN"));
 //! let summary = demo.finish().await;
 //! assert_eq!(summary["conformance_all_pass"], true);
-//! # tick.abort();
 //! # Ok(()) }
 //! ```
 

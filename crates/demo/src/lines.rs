@@ -97,26 +97,56 @@ pub fn kind(v: &Value) -> &str {
     v.get("type").and_then(Value::as_str).unwrap_or_default()
 }
 
-/// ANSI colour of a readable line by its kind: lifecycle trouble red, connected green, connecting yellow, call
-/// model cyan, call begin/end bold, the demo's injected faults magenta; other events plain.
-fn colour(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" => "\x1b[31m",
-        "CONNECTED" => "\x1b[32m",
-        "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => "\x1b[33m",
-        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "CALL_RECONCILED" | "PERIPHERAL_STATUS" => {
-            "\x1b[36m"
-        }
-        "BEGIN_CALL_EVENT" | "END_CALL_EVENT" => "\x1b[1m",
-        k if k.ends_with("_INJECTED") => "\x1b[35m",
-        _ => return None,
+/// How a line stands out, by its kind; each renderer (ANSI lines, the dashboard) maps a tone to its colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// The session was lost or the client stopped, a FAILURE_EVENT (red).
+    Trouble,
+    /// A session opened (green).
+    Connected,
+    /// Connecting, waiting, SYSTEM_EVENT (yellow).
+    Connecting,
+    /// A change of the call model or its reconciliation (cyan).
+    Model,
+    /// BEGIN_CALL_EVENT / END_CALL_EVENT (bold).
+    CallEdge,
+    /// A fault the demo injected (magenta).
+    Injected,
+    /// Everything else.
+    Plain,
+}
+
+/// The tone of a line of kind `kind`.
+pub fn tone(kind: &str) -> Tone {
+    match kind {
+        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" => Tone::Trouble,
+        "CONNECTED" => Tone::Connected,
+        "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => Tone::Connecting,
+        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "AGENT_REKEYED" | "CALL_RECONCILED"
+        | "RECONCILING" | "PERIPHERAL_STATUS" => Tone::Model,
+        "BEGIN_CALL_EVENT" | "END_CALL_EVENT" => Tone::CallEdge,
+        k if k.ends_with("_INJECTED") => Tone::Injected,
+        _ => Tone::Plain,
+    }
+}
+
+/// The ANSI colour of a tone.
+fn ansi(t: Tone) -> Option<&'static str> {
+    Some(match t {
+        Tone::Trouble => "\x1b[31m",
+        Tone::Connected => "\x1b[32m",
+        Tone::Connecting => "\x1b[33m",
+        Tone::Model => "\x1b[36m",
+        Tone::CallEdge => "\x1b[1m",
+        Tone::Injected => "\x1b[35m",
+        Tone::Plain => return None,
     })
 }
 
 /// A readable line, coloured when `colour_on` (standard output is a terminal and NO_COLOR is not set).
 pub fn readable_line(v: &Value, colour_on: bool) -> String {
     let text = readable(v);
-    match colour(kind(v)) {
+    match ansi(tone(kind(v))) {
         Some(c) if colour_on => format!("{c}{text}\x1b[0m"),
         _ => text,
     }

@@ -8,6 +8,7 @@
 //! timeout, another loss) leaves the call to the model's re-announcement window. `cti monitor` does the same when
 //! its session has ALL_EVENTS and CLIENT_CONTROL ([`worth_reconciling`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cti_client::{CallRef, Client, ClientError, Side};
@@ -16,7 +17,11 @@ use cti_proto::constants::{
     CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, ControlFailureCode, ServiceMask,
 };
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
+
+/// SNAPSHOT_CALL_REQs in flight at once: after a failover every client reconnects together, so a client with
+/// thousands of calls must not send them all in one burst.
+pub const MAX_SNAPSHOTS_IN_FLIGHT: usize = 16;
 
 /// True when a session granted `services` should reconcile by snapshot after a reconnect: it sees every call
 /// (ALL_EVENTS) and may send SNAPSHOT_CALL_REQ (CLIENT_CONTROL). A ClientEvents session is re-sent
@@ -66,6 +71,7 @@ impl Outcome {
 pub struct Reconciler {
     tx: mpsc::UnboundedSender<(CallKey, Outcome)>,
     rx: mpsc::UnboundedReceiver<(CallKey, Outcome)>,
+    in_flight: Arc<Semaphore>,
 }
 
 impl Default for Reconciler {
@@ -78,11 +84,12 @@ impl Reconciler {
     /// A reconciler with nothing asked yet.
     pub fn new() -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        Reconciler { tx, rx }
+        let in_flight = Arc::new(Semaphore::new(MAX_SNAPSHOTS_IN_FLIGHT));
+        Reconciler { tx, rx, in_flight }
     }
 
-    /// Call right after [`Model::session_opened`]: sends SNAPSHOT_CALL_REQ for every call the model awaits
-    /// (concurrently: the client gives each its own InvokeID). Returns the RECONCILING line (`side`, `calls`), or
+    /// Call right after [`Model::session_opened`]: sends SNAPSHOT_CALL_REQ for every call the model awaits, at
+    /// most [`MAX_SNAPSHOTS_IN_FLIGHT`] at a time (the client gives each its own InvokeID). Returns the RECONCILING line (`side`, `calls`), or
     /// `None` when no call was known.
     pub fn reconnected(&self, client: &Client, model: &Model, side: Side) -> Option<Value> {
         let calls: Vec<(u32, CallKey)> = model
@@ -96,7 +103,11 @@ impl Reconciler {
         for (peripheral, key) in calls {
             let client = client.clone();
             let tx = self.tx.clone();
+            let in_flight = Arc::clone(&self.in_flight);
             tokio::spawn(async move {
+                let Ok(_permit) = in_flight.acquire_owned().await else {
+                    return;
+                };
                 let call = CallRef {
                     connection_call_id: key.connection_call_id,
                     device_id_type: key.device_id_type,

@@ -16,28 +16,8 @@ use std::time::Duration;
 
 use cti_demo::lines::kind;
 use cti_demo::{Demo, DemoConfig};
+use cti_sim::FineClock;
 use serde_json::Value;
-use tokio::task::JoinHandle;
-
-/// Under paused time tokio jumps to the next timer whenever the runtime is idle, which could happen while a
-/// message is still in flight on a loopback socket; a task ticking every millisecond bounds such jumps.
-struct FineClock(JoinHandle<()>);
-
-impl FineClock {
-    fn start() -> Self {
-        FineClock(tokio::spawn(async {
-            loop {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }))
-    }
-}
-
-impl Drop for FineClock {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
 
 /// Runs a demo to its end; every line, then the SUMMARY.
 async fn run(cfg: DemoConfig) -> (Vec<Value>, Value) {

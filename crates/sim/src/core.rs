@@ -96,7 +96,7 @@ pub struct SessionInfo {
     pub idle_timeout: u32,
     /// Milliseconds since the simulator started, when the session opened.
     pub opened_at_ms: u64,
-    /// Heartbeats are not answered (half-open simulation).
+    /// Nothing is sent to the client any more — no replies, no events (half-open simulation).
     pub silenced: bool,
     /// Events delivered.
     pub events_sent: u64,
@@ -357,19 +357,31 @@ impl Core {
         }
     }
 
-    /// HEARTBEAT_REQ: answered at once (unless the session is silenced: half-open simulation).
+    /// A reply to the request `invoke_id` of session `conn`: recorded and returned, unless the session is
+    /// silenced (half-open simulation: nothing reaches the client, so nothing counts as answered).
+    pub(crate) fn reply(
+        &mut self,
+        conn: ConnId,
+        invoke_id: u32,
+        bytes: Option<Bytes>,
+        now: Duration,
+    ) -> Option<Bytes> {
+        if self.sessions.get(&conn).is_none_or(|s| s.silenced) {
+            return None;
+        }
+        self.recorder.server_reply(conn, invoke_id, now);
+        bytes
+    }
+
+    /// HEARTBEAT_REQ: answered at once.
     pub fn heartbeat(&mut self, conn: ConnId, msg: &Message, now: Duration) -> Option<Bytes> {
         self.recorder.client_request(conn, msg, now);
         let s = self.sessions.get(&conn)?;
-        if s.silenced {
-            return None;
-        }
         let invoke_id = msg.invoke_id()?;
         let mut hb = cti_proto::message::HeartbeatConf::default();
         hb.invoke_id = invoke_id;
         let bytes = encode(&Message::from(hb), s.version);
-        self.recorder.server_reply(conn, invoke_id, now);
-        bytes
+        self.reply(conn, invoke_id, bytes, now)
     }
 
     /// CLOSE_REQ: CLOSE_CONF (the connection task then closes).
@@ -380,8 +392,7 @@ impl Core {
         let mut c = cti_proto::message::CloseConf::default();
         c.invoke_id = invoke_id;
         let bytes = encode(&Message::from(c), s.version);
-        self.recorder.server_reply(conn, invoke_id, now);
-        bytes
+        self.reply(conn, invoke_id, bytes, now)
     }
 
     /// Any other request of an open session: its CONF / FAILURE_CONF / CONTROL_FAILURE_CONF (returned), and the
@@ -420,9 +431,8 @@ impl Core {
                 version,
             )),
         };
-        self.recorder.server_reply(conn, invoke_id, now);
         self.publish(events, now);
-        bytes
+        self.reply(conn, invoke_id, bytes, now)
     }
 
     /// The connection ended for a reason seen by its task (client close or reset, idle timeout, garbage,

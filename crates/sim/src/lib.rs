@@ -21,6 +21,7 @@ pub mod control;
 pub(crate) mod core;
 pub mod engine;
 mod fanout;
+mod fine_clock;
 mod handle;
 mod net;
 pub mod session;
@@ -34,6 +35,7 @@ use tokio::task::JoinSet;
 
 pub use config::{Side, SimConfig};
 pub use core::SessionInfo;
+pub use fine_clock::FineClock;
 pub use handle::{SideStatus, SimHandle, SimStatus};
 pub use sides::{FailMode, SideState};
 

@@ -126,7 +126,12 @@ async fn wrong_clients_fail_their_checks() {
         p.send(hb).await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
-    close(&mut p).await;
+    // Silenced means nothing comes back, CLOSE_CONF included: send CLOSE_REQ and leave.
+    let mut c = CloseReq::default();
+    c.invoke_id = p.invoke();
+    p.send(c).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    drop(p);
 
     // Side selection: both sides down, then "always side A" and "fixed 5 s retry".
     let always = req("always-a", 20);

@@ -256,6 +256,15 @@ async fn silenced_session_stops_answering_heartbeats_then_times_out() {
     let id = sim.handle().sessions()[0].id;
     assert!(sim.handle().silence_session(id));
     p.heartbeat().await;
+    // Neither a heartbeat nor a request is answered, and a CLOSE_REQ gets no CLOSE_CONF.
+    let mut q = cti_proto::message::QueryAgentStateReq::default();
+    q.invoke_id = p.invoke();
+    q.peripheral_id = 5000;
+    q.agent_id = Some("1001".into());
+    p.send(q).await;
+    let mut c = cti_proto::message::CloseReq::default();
+    c.invoke_id = p.invoke();
+    p.send(c).await;
     let got = p.collect_for(Duration::from_secs(10)).await;
     assert!(
         got.is_empty(),

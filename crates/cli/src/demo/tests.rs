@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use cti_demo::lines::kind;
 use cti_demo::{Demo, DemoConfig};
+use cti_sim::FineClock;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 use serde_json::Value;
-use tokio::task::JoinHandle;
 
 use super::dashboard::{Action, action_for, apply, render_text, summary_text};
 use super::view::Screen;
@@ -63,23 +63,6 @@ fn keys_map_to_actions() {
     assert_eq!(action_for(press('x')), None);
 }
 
-/// Bounds tokio's jumps to the next timer while a message is in flight on loopback (see cti-demo's e2e test).
-struct FineClock(JoinHandle<()>);
-
-impl Drop for FineClock {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-fn fine_clock() -> FineClock {
-    FineClock(tokio::spawn(async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }))
-}
-
 /// Steps the demo for `secs` of (virtual) time; the lines go to the screen and are returned.
 async fn run_for(demo: &mut Demo, screen: &mut Screen, secs: u64) -> Vec<Value> {
     let until = tokio::time::Instant::now() + Duration::from_secs(secs);
@@ -102,7 +85,7 @@ fn row<'a>(frame: &'a str, starting: &str) -> &'a str {
 
 #[tokio::test(start_paused = true)]
 async fn the_dashboard_shows_the_run_and_the_keys_act_on_it() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let mut demo = Demo::start(DemoConfig::default()).await.unwrap();
     let mut screen = Screen::default();
     run_for(&mut demo, &mut screen, 10).await;
@@ -231,7 +214,7 @@ async fn the_dashboard_shows_the_run_and_the_keys_act_on_it() {
 
 #[tokio::test(start_paused = true)]
 async fn any_terminal_size_draws_without_panicking() {
-    let _clock = fine_clock();
+    let _clock = FineClock::start();
     let mut demo = Demo::start(DemoConfig::default()).await.unwrap();
     let mut screen = Screen::default();
     run_for(&mut demo, &mut screen, 3).await;

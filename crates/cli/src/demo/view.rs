@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use cti_demo::Demo;
-use cti_demo::lines::{kind, readable};
+use cti_demo::lines::{Tone, kind, readable, tone};
 use cti_model::CallState;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -385,18 +385,14 @@ fn draw_calls(frame: &mut Frame, area: Rect, demo: &Demo, device_agent: &BTreeMa
 }
 
 fn feed_style(kind: &str) -> Style {
-    match kind {
-        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" => Style::new().fg(Color::Red),
-        "CONNECTED" => Style::new().fg(Color::Green),
-        "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => {
-            Style::new().fg(Color::Yellow)
-        }
-        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "CALL_RECONCILED" | "RECONCILING"
-        | "PERIPHERAL_STATUS" => Style::new().fg(Color::Cyan),
-        k if k.ends_with("_INJECTED") => {
-            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
-        }
-        _ => Style::new(),
+    match tone(kind) {
+        Tone::Trouble => Style::new().fg(Color::Red),
+        Tone::Connected => Style::new().fg(Color::Green),
+        Tone::Connecting => Style::new().fg(Color::Yellow),
+        Tone::Model => Style::new().fg(Color::Cyan),
+        Tone::CallEdge => Style::new().add_modifier(Modifier::BOLD),
+        Tone::Injected => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        Tone::Plain => Style::new(),
     }
 }
 

@@ -342,19 +342,14 @@ fn handle(shared: &Arc<Shared>, conn: ConnId, version: u32, frame: &Frame) -> Ha
         },
         Message::OpenReq(o) => {
             core.recorder.client_request(conn, &msg, now);
-            Handled::Reply(Some(failure_conf(
-                o.invoke_id,
-                E_CTI_SESSION_ALREADY_OPEN,
-                version,
-            )))
+            let refusal = failure_conf(o.invoke_id, E_CTI_SESSION_ALREADY_OPEN, version);
+            Handled::Reply(core.reply(conn, o.invoke_id, Some(refusal), now))
         }
         Message::Unknown { .. } => {
             core.recorder.client_request(conn, &msg, now);
-            Handled::Reply(Some(failure_conf(
-                invoke_id_of(&frame.body),
-                E_CTI_INVALID_MSG_TYPE_FOR_VERSION,
-                version,
-            )))
+            let invoke_id = invoke_id_of(&frame.body);
+            let refusal = failure_conf(invoke_id, E_CTI_INVALID_MSG_TYPE_FOR_VERSION, version);
+            Handled::Reply(core.reply(conn, invoke_id, Some(refusal), now))
         }
         _ => {
             let reply = core.request(conn, &msg, now);

@@ -1,0 +1,71 @@
+//! The reconciler after a reconnect: at most MAX_SNAPSHOTS_IN_FLIGHT SNAPSHOT_CALL_REQs are outstanding at once,
+//! and a request that gets no answer settles nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::time::Duration;
+
+use cti_client::{Client, ClientConfig, ClientEvent};
+use cti_demo::reconcile::{MAX_SNAPSHOTS_IN_FLIGHT, Outcome, Reconciler};
+use cti_model::{Model, ModelConfig};
+use cti_proto::constants::{CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL};
+use cti_sim::{FineClock, Side, SimConfig, Simulator};
+
+#[tokio::test(start_paused = true)]
+async fn snapshots_go_out_a_bounded_number_at_a_time() {
+    let _clock = FineClock::start();
+    let mut cfg = SimConfig::loopback();
+    cfg.agents = cti_sim::config::default_agents(60, 5000);
+    cfg.traffic.calls_per_second = 20.0;
+    cfg.traffic.talk_min_secs = 600.0;
+    cfg.traffic.talk_max_secs = 600.0;
+    let sim = Simulator::builder().config(cfg).start().await.unwrap();
+    let client_cfg = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .credentials("reconcile-test", "")
+        .services(CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL)
+        .build()
+        .unwrap();
+    let (client, mut events) = Client::start(client_cfg).unwrap();
+    let mut model = Model::new(ModelConfig::default());
+    let mut changes = Vec::new();
+    let now = Duration::ZERO;
+    while model.calls().count() < 3 * MAX_SNAPSHOTS_IN_FLIGHT {
+        if let Some(ClientEvent::Message(m)) = events.next().await {
+            model.apply(&m, now, &mut changes);
+        }
+    }
+    let known = model.calls().count();
+
+    // The server stops answering; the model is told a new session opened, and the reconciler asks.
+    let session = sim.handle().sessions()[0].id;
+    assert!(sim.handle().silence_session(session));
+    model.connection_lost(now);
+    model.session_opened(now);
+    let mut reconciler = Reconciler::new();
+    let line = reconciler
+        .reconnected(&client, &model, cti_client::Side::A)
+        .unwrap();
+    assert_eq!(line["calls"], known as u64);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        client.status().outstanding_requests,
+        MAX_SNAPSHOTS_IN_FLIGHT
+    );
+
+    // Unanswered, the first ones time out (unsettled, the model unchanged) and the next ones go out.
+    for _ in 0..MAX_SNAPSHOTS_IN_FLIGHT {
+        let (key, outcome) = reconciler.next().await.unwrap();
+        assert!(matches!(outcome, Outcome::Unsettled(_)), "{outcome:?}");
+        let (line, applied) = Reconciler::settle(&mut model, &key, &outcome, now, &mut changes);
+        assert!(!applied);
+        assert_eq!(line["outcome"], "unsettled");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        client.status().outstanding_requests,
+        MAX_SNAPSHOTS_IN_FLIGHT
+    );
+    assert_eq!(model.awaiting_reannouncement().count(), known);
+    client.close().await;
+    sim.shutdown().await;
+}
