@@ -126,41 +126,57 @@ impl Call {
     }
 
     /// Applies what an event carries.
-    pub(crate) fn merge(&mut self, p: &Patch) {
-        if let Some(v) = p.peripheral_id {
-            self.peripheral_id = v;
-        }
-        if let Some(v) = p.call_type {
-            self.call_type = v;
-        }
-        set(&mut self.ani, p.ani.as_ref());
-        set(&mut self.dnis, p.dnis.as_ref());
-        set(&mut self.dialed_number, p.dialed_number.as_ref());
-        set(
+    /// Merges what `p` carries; true when anything changed (so callers need no copy to compare against).
+    pub(crate) fn merge(&mut self, p: &Patch) -> bool {
+        let mut changed = false;
+        changed |= set(&mut self.peripheral_id, p.peripheral_id.as_ref());
+        changed |= set(&mut self.call_type, p.call_type.as_ref());
+        changed |= set_some(&mut self.ani, p.ani.as_ref());
+        changed |= set_some(&mut self.dnis, p.dnis.as_ref());
+        changed |= set_some(&mut self.dialed_number, p.dialed_number.as_ref());
+        changed |= set_some(
             &mut self.caller_entered_digits,
             p.caller_entered_digits.as_ref(),
         );
-        set(&mut self.wrapup_data, p.wrapup_data.as_ref());
+        changed |= set_some(&mut self.wrapup_data, p.wrapup_data.as_ref());
         for (slot, v) in self.call_variables.iter_mut().zip(&p.call_variables) {
-            set(slot, v.as_ref());
+            changed |= set_some(slot, v.as_ref());
         }
         if let Some(ecc) = &p.ecc {
-            self.named_variables.clone_from(&ecc.variables);
-            self.named_arrays.clone_from(&ecc.arrays);
+            changed |= set(&mut self.named_variables, Some(&ecc.variables));
+            changed |= set(&mut self.named_arrays, Some(&ecc.arrays));
         }
-        if p.router_call_key.is_some() {
-            self.router_call_key = p.router_call_key;
+        changed |= set_some(&mut self.router_call_key, p.router_call_key.as_ref());
+        changed |= set(&mut self.state, p.state.as_ref());
+        for d in &p.devices {
+            if !self.devices.contains(d) {
+                self.devices.insert(d.clone());
+                changed = true;
+            }
         }
-        if let Some(s) = p.state {
-            self.state = s;
-        }
-        self.devices.extend(p.devices.iter().cloned());
+        changed
     }
 }
 
-fn set(slot: &mut Option<CtiString>, v: Option<&CtiString>) {
-    if let Some(v) = v {
-        *slot = Some(v.clone());
+/// Sets `slot` to `v` when given and different; true when it changed.
+fn set<T: PartialEq + Clone>(slot: &mut T, v: Option<&T>) -> bool {
+    match v {
+        Some(v) if slot != v => {
+            slot.clone_from(v);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Sets an optional `slot` to `v` when given and different; true when it changed.
+fn set_some<T: PartialEq + Clone>(slot: &mut Option<T>, v: Option<&T>) -> bool {
+    match v {
+        Some(v) if slot.as_ref() != Some(v) => {
+            *slot = Some(v.clone());
+            true
+        }
+        _ => false,
     }
 }
 

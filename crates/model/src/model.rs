@@ -66,6 +66,8 @@ pub struct Model {
     agents: Agents,
     pub(crate) peripherals: BTreeMap<u32, bool>,
     pub(crate) reannounce_deadline: Option<Duration>,
+    /// Live calls with `awaiting_reannouncement` set (kept so [`Model::next_deadline`] is O(1) per event).
+    pub(crate) awaiting: usize,
 }
 
 impl Default for Model {
@@ -87,6 +89,7 @@ impl Model {
             agents: Agents::default(),
             peripherals: BTreeMap::new(),
             reannounce_deadline: None,
+            awaiting: 0,
         }
     }
 
@@ -155,11 +158,13 @@ impl Model {
         self.forget_ended(&key);
         if let Some(call) = self.calls.get_mut(&key) {
             // A duplicate, a re-announcement after a reconnect, or a resumption after a peripheral outage.
-            let before = call.clone();
-            call.merge(patch);
-            call.uncertain = false;
-            call.awaiting_reannouncement = false;
-            if *call != before {
+            let mut changed = call.merge(patch);
+            changed |= std::mem::take(&mut call.uncertain);
+            if std::mem::take(&mut call.awaiting_reannouncement) {
+                self.awaiting = self.awaiting.saturating_sub(1);
+                changed = true;
+            }
+            if changed {
                 call.updated_at = now;
                 out.push(Change::CallChanged(key));
             }
@@ -184,6 +189,9 @@ impl Model {
 
     fn end(&mut self, key: &CallKey, out: &mut Vec<Change>) {
         if let Some(call) = self.calls.remove(key) {
+            self.awaiting = self
+                .awaiting
+                .saturating_sub(usize::from(call.awaiting_reannouncement));
             let reason = if call.uncertain {
                 EndReason::PeripheralOffline
             } else {
@@ -217,13 +225,13 @@ impl Model {
             self.add_pending(key, new_key, patch, now);
             return;
         };
-        let before = call.clone();
-        call.merge(&patch);
+        let mut changed = call.merge(&patch);
         if call.uncertain && online == Some(true) {
             // Normal event reporting continued after the peripheral returned: the call lingered and is alive.
             call.uncertain = false;
+            changed = true;
         }
-        if *call != before {
+        if changed {
             call.updated_at = now;
             out.push(Change::CallChanged(key.clone()));
         }

@@ -26,6 +26,7 @@ impl Model {
         for call in self.calls.values_mut() {
             call.awaiting_reannouncement = true;
         }
+        self.awaiting = self.calls.len();
         self.reannounce_deadline = Some(now.saturating_add(self.cfg.reannounce_window));
     }
 
@@ -44,6 +45,7 @@ impl Model {
             .filter(|c| c.awaiting_reannouncement)
             .map(|c| c.key.clone())
             .collect();
+        self.awaiting = 0;
         for key in lost {
             self.calls.remove(&key);
             out.push(Change::CallEnded {
@@ -73,6 +75,7 @@ impl Model {
         };
         call.awaiting_reannouncement = false;
         call.updated_at = now;
+        self.awaiting = self.awaiting.saturating_sub(1);
         out.push(Change::CallChanged(key.clone()));
         true
     }
@@ -81,9 +84,12 @@ impl Model {
     /// CF_INVALID_CSTA_CONNECTION_IDENTIFIER after a reconnect): it ends now with `reason`. False (and nothing
     /// emitted) when the call is not live.
     pub fn end_call(&mut self, key: &CallKey, reason: EndReason, out: &mut Vec<Change>) -> bool {
-        if self.calls.remove(key).is_none() {
+        let Some(call) = self.calls.remove(key) else {
             return false;
-        }
+        };
+        self.awaiting = self
+            .awaiting
+            .saturating_sub(usize::from(call.awaiting_reannouncement));
         out.push(Change::CallEnded {
             key: key.clone(),
             reason,
@@ -94,8 +100,7 @@ impl Model {
 
     /// When [`Model::tick`] next has something to do: the re-announcement deadline while calls await it.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.reannounce_deadline
-            .filter(|_| self.calls.values().any(|c| c.awaiting_reannouncement))
+        self.reannounce_deadline.filter(|_| self.awaiting > 0)
     }
 
     pub(crate) fn system_event(

@@ -503,6 +503,7 @@ fn an_all_events_client_reconciles_by_snapshot() {
         vec![c.clone()]
     );
     // Nobody asked about c: the window closes on it alone.
+    assert_eq!(h.m.next_deadline(), Some(secs(30)));
     assert_eq!(h.tick(30), vec![ended(&c, EndReason::LostDuringOutage)]);
     assert_eq!(
         h.m.calls().map(|x| x.key.clone()).collect::<Vec<_>>(),
@@ -514,6 +515,12 @@ fn an_all_events_client_reconciles_by_snapshot() {
         EndReason::EndedDuringOutage.to_string(),
         "ended during outage"
     );
+    // Another reconnect: once the only waiting call is confirmed there is no deadline left to wake for.
+    h.m.connection_lost(secs(40));
+    h.m.session_opened(secs(41));
+    assert_eq!(h.m.next_deadline(), Some(secs(51)));
+    assert!(h.m.confirm_call(&a, secs(42), &mut out));
+    assert_eq!(h.m.next_deadline(), None);
 }
 
 #[test]
