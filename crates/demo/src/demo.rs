@@ -59,7 +59,6 @@ pub struct Demo {
     stop_at: Option<Instant>,
     next_failover: Option<Instant>,
     failed_at: Option<Instant>,
-    peripheral_online: bool,
 }
 
 impl Demo {
@@ -95,7 +94,6 @@ impl Demo {
             changes: Vec::new(),
             start,
             failed_at: None,
-            peripheral_online: true,
         })
     }
 
@@ -209,19 +207,19 @@ impl Demo {
     pub fn toggle_peripheral(&mut self, out: &mut Vec<Value>) -> Result<bool, DemoError> {
         let id = self.cfg.peripheral_id;
         let handle = self.sim.handle();
-        let r = if self.peripheral_online {
-            handle.peripheral_offline(id, None)
-        } else {
+        let online = !self.peripheral_online();
+        let r = if online {
             handle.peripheral_online(id)
+        } else {
+            handle.peripheral_offline(id, None)
         };
         r.map_err(|e| DemoError::Inject(e.to_string()))?;
-        self.peripheral_online = !self.peripheral_online;
         out.push(json!({
             "type": "PERIPHERAL_INJECTED",
             "peripheral_id": id,
-            "online": self.peripheral_online,
+            "online": online,
         }));
-        Ok(self.peripheral_online)
+        Ok(online)
     }
 
     /// Starts one inbound call now (random ANI, the configured DNIS and call data); returns its
@@ -305,9 +303,17 @@ impl Demo {
         &self.cfg
     }
 
-    /// Whether the demo last put the peripheral online.
+    /// Whether the simulated peripheral is online now (as the simulator has it, not as the client has heard yet).
     pub fn peripheral_online(&self) -> bool {
-        self.peripheral_online
+        let id = self.cfg.peripheral_id;
+        self.sim
+            .handle()
+            .status()
+            .engine
+            .peripherals
+            .iter()
+            .find(|p| p.id == id)
+            .is_none_or(|p| p.online)
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use cti_demo::Demo;
 use cti_demo::lines::{Tone, kind, readable, tone};
 use cti_model::CallState;
+use cti_sim::{FailMode, SideState};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -97,13 +98,12 @@ fn draw_connection(frame: &mut Frame, area: Rect, demo: &Demo) {
         .sides
         .iter()
         .map(|s| {
-            let state = serde_json::to_value(s.state)
-                .ok()
-                .map(|v| match v {
-                    Value::String(t) => t,
-                    other => other.to_string().replace(['{', '}', '"'], ""),
-                })
-                .unwrap_or_default();
+            let state = match s.state {
+                SideState::Active => "active",
+                SideState::Idle => "idle",
+                SideState::Failed(FailMode::Refuse) => "failed (refuse)",
+                SideState::Failed(FailMode::Reset) => "failed (reset)",
+            };
             format!("{}: {state}", s.side.name())
         })
         .collect();
