@@ -7,12 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use cti_client::{Client, ClientConfig, ClientEvent};
-use cti_demo::lines::{change_json, lifecycle_json, readable_line};
-use cti_demo::reconcile::{Reconciler, worth_reconciling};
-use cti_model::{Model, ModelConfig};
+use cti_client::{ClientConfig, ClientEvent};
 use cti_proto::constants::ServiceMask;
-use serde_json::Value;
+use cti_session::lines::readable_line;
+use cti_session::{Session, SessionConfig, UpdateKind};
 use tokio::time::Instant;
 
 use crate::error::CliError;
@@ -71,6 +69,9 @@ pub struct MonitorArgs {
     /// AgentStateMask: names joined by | or a number (default 0)
     #[arg(long, value_name = "MASK")]
     agent_mask: Option<String>,
+    /// A name for this CTI Server pair (e.g. pg1), added to every line as "source"
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
     /// One JSON object per line
     #[arg(long)]
     json: bool,
@@ -169,92 +170,53 @@ pub fn run(args: &MonitorArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Run(format!("starting the runtime: {e}")))?;
     rt.block_on(async move {
-        let (client, mut events) = Client::start(cfg).map_err(|e| CliError::Run(e.to_string()))?;
-        let mut model = Model::new(ModelConfig::default());
+        let mut session = Session::start(SessionConfig::new(args.source.clone().unwrap_or_default(), cfg))
+            .map_err(|e| CliError::Run(e.to_string()))?;
         let start = Instant::now();
         let mut out = std::io::stdout().lock();
-        let mut changes = Vec::new();
         let mut count: u64 = 0;
-        let mut side = String::from("-");
-        let mut reconciler = Reconciler::new();
-        // The lines of one turn of the loop, written together at its end.
-        let mut lines: Vec<Value> = Vec::new();
-        let mut stopped = None;
         let mut status_at = start + Duration::from_secs(10);
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
         loop {
-            let model_at = model.next_deadline().map(|d| start + d);
-            tokio::select! {
+            let update = tokio::select! {
                 _ = &mut ctrl_c => {
-                    client.close().await;
+                    session.close().await;
                     return Ok(());
                 }
-                () = async {
-                    match model_at {
-                        Some(at) => tokio::time::sleep_until(at).await,
-                        None => std::future::pending().await,
-                    }
-                } => model.tick(start.elapsed(), &mut changes),
                 () = tokio::time::sleep_until(status_at), if !json => {
                     let up = start.elapsed().as_secs();
-                    let st = client.status();
+                    let st = session.status();
+                    let model = session.model();
                     crate::logging::note!(
-                        "side {side} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents | heartbeats {}/{} answered",
+                        "side {} | up {:02}:{:02}:{:02} | {:.1} events/s | {} calls | {} agents | heartbeats {}/{} answered",
+                        st.side.map_or("-", |s| s.name()),
                         up / 3600, up / 60 % 60, up % 60,
                         f64::from(u32::try_from(count).unwrap_or(u32::MAX)) / start.elapsed().as_secs_f64().max(1.0),
                         model.calls().count(), model.agents().count(),
                         st.heartbeats_answered, st.heartbeats_sent
                     );
                     status_at += Duration::from_secs(10);
+                    continue;
                 }
-                e = events.next() => {
-                    let Some(e) = e else { return Ok(()) };
-                    let now = start.elapsed();
-                    match &e {
-                        ClientEvent::Message(m) => {
-                            count += 1;
-                            model.apply(m, now, &mut changes);
-                            lines.extend(serde_json::to_value(m).ok());
-                        }
-                        ClientEvent::Connected { side: s, services_granted, .. } => {
-                            s.name().clone_into(&mut side);
-                            model.session_opened(now);
-                            lines.extend(lifecycle_json(&e));
-                            // ALL_EVENTS is not re-sent BEGIN_CALL_EVENTs: ask about the calls known before.
-                            if worth_reconciling(*services_granted) {
-                                lines.extend(reconciler.reconnected(&client, &model, *s));
-                            }
-                        }
-                        ClientEvent::Disconnected { .. } => {
-                            model.connection_lost(now);
-                            lines.extend(lifecycle_json(&e));
-                        }
-                        ClientEvent::Stopped(err) => {
-                            lines.extend(lifecycle_json(&e));
-                            stopped = Some(CliError::Run(err.to_string()));
-                        }
-                        other => lines.extend(lifecycle_json(other)),
-                    }
-                }
-                Some((key, outcome)) = reconciler.next() => {
-                    let (v, _) = Reconciler::settle(&mut model, &key, &outcome, start.elapsed(), &mut changes);
-                    lines.push(v);
-                }
+                u = session.next() => u,
+            };
+            let Some(update) = update else { return Ok(()) };
+            if update.message().is_some() {
+                count += 1;
             }
-            lines.extend(changes.drain(..).filter_map(|c| change_json(&c, &model)));
-            for v in lines.drain(..) {
+            for v in session.lines(&update) {
                 let text = if json { v.to_string() } else { readable_line(&v, colour_on) };
                 if writeln!(out, "{text}").is_err() {
                     // The reader went away: leave the server properly all the same.
-                    client.close().await;
+                    session.close().await;
                     return Ok(());
                 }
             }
-            if let Some(err) = stopped.take() {
-                return Err(err);
-            }
             let _ = out.flush();
+            if let UpdateKind::Client(ClientEvent::Stopped(err)) = &update.kind {
+                return Err(CliError::Run(err.to_string()));
+            }
         }
     })
 }

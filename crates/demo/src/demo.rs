@@ -3,19 +3,19 @@
 
 use std::time::Duration;
 
-use cti_client::{Client, ClientConfig, ClientEvent, ClientStatus, Events};
-use cti_model::{Change, Model, ModelConfig};
+use cti_client::{ClientConfig, ClientEvent, ClientStatus};
+use cti_model::Model;
 use cti_proto::constants::{
     AgentStateMask, CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, CallMsgMask,
 };
+use cti_session::lines::LINE_FORMAT_VERSION;
+use cti_session::{Outcome, Session, SessionConfig, Update, UpdateKind};
 use cti_sim::engine::CallSpec;
 use cti_sim::{FailMode, Side, SimConfig, SimHandle, Simulator};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::config::DemoConfig;
-use crate::lines::{change_json, lifecycle_json};
-use crate::reconcile::{Outcome, Reconciler};
 use crate::tally::Tally;
 
 /// Why a demo could not start or go on.
@@ -36,25 +36,19 @@ pub enum DemoError {
 /// One demo run. Build it with [`Demo::start`], call [`Demo::step`] until it returns `false` (or until the user
 /// quits), inject faults between steps, and end with [`Demo::finish`] (CLOSE_REQ, then the SUMMARY line).
 ///
-/// Besides the lines of [`crate::lines`], a run writes:
+/// Besides the lines of [`cti_session`] (the line format, documented there), a run writes:
 ///
 /// | `type` | fields |
 /// |---|---|
 /// | `FAILOVER_INJECTED` | `failed_side` (the side failed; the other takes over) |
 /// | `PERIPHERAL_INJECTED` | `peripheral_id`, `online` (the state the peripheral was put in) |
 /// | `CALL_INJECTED` | `connection_call_id` (the simulator's id of the call started) |
-/// | `RECONCILING` | `side`, `calls` (SNAPSHOT_CALL_REQs sent after a reconnect) |
-/// | `CALL_RECONCILED` | `connection_call_id`, `connection_device_id`, `outcome` (`continues`, `ended during outage`, `unsettled`), `applied`, `error` |
 /// | `SUMMARY` | see [`Demo::finish`] |
 pub struct Demo {
     cfg: DemoConfig,
     sim: Simulator,
-    client: Client,
-    events: Events,
-    model: Model,
-    reconciler: Reconciler,
+    session: Session,
     tally: Tally,
-    changes: Vec<Change>,
     start: Instant,
     stop_at: Option<Instant>,
     next_failover: Option<Instant>,
@@ -78,7 +72,7 @@ impl Demo {
         sim_cfg.traffic.wrap_secs = 2.0;
         sim_cfg.seed = cfg.seed;
         let sim = Simulator::builder().config(sim_cfg).start().await?;
-        let (client, events) = Client::start(client_config(&sim, &cfg)?)
+        let session = Session::start(SessionConfig::new("", client_config(&sim, &cfg)?))
             .map_err(|e| DemoError::Client(e.to_string()))?;
         let start = Instant::now();
         Ok(Demo {
@@ -86,29 +80,21 @@ impl Demo {
             next_failover: cfg.failover_every.map(|d| start + d),
             cfg,
             sim,
-            client,
-            events,
-            model: Model::new(ModelConfig::default()),
-            reconciler: Reconciler::new(),
+            session,
             tally: Tally::default(),
-            changes: Vec::new(),
             start,
             failed_at: None,
         })
     }
 
-    /// Waits for the next thing to happen — an event, a scheduled failover, a reconciliation answer, a model
-    /// deadline — and appends its lines to `out`. `Ok(false)` once the run is over (its duration reached, or
-    /// the client's event stream ended). Cancel-safe: it may be raced against key presses.
+    /// Waits for the next thing to happen — an update of the session (an event, a reconciliation answer, a
+    /// model deadline) or a scheduled failover — and appends its lines to `out`. `Ok(false)` once the run is over
+    /// (its duration reached, or the session ended). Cancel-safe: it may be raced against key presses.
     pub async fn step(&mut self, out: &mut Vec<Value>) -> Result<bool, DemoError> {
-        let wake = [
-            self.stop_at,
-            self.next_failover,
-            self.model.next_deadline().map(|d| self.start + d),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let wake = [self.stop_at, self.next_failover]
+            .into_iter()
+            .flatten()
+            .min();
         tokio::select! {
             () = async {
                 match wake {
@@ -124,68 +110,41 @@ impl Demo {
                     self.fail_active_side(out);
                     self.next_failover = self.cfg.failover_every.map(|d| now + d);
                 }
-                self.model.tick(self.elapsed(), &mut self.changes);
             }
-            e = self.events.next() => {
-                let Some(e) = e else { return Ok(false) };
-                self.client_event(&e, out)?;
-            }
-            Some((key, outcome)) = self.reconciler.next() => {
-                let now = self.elapsed();
-                let (line, applied) =
-                    Reconciler::settle(&mut self.model, &key, &outcome, now, &mut self.changes);
-                if applied && outcome == Outcome::Continues {
-                    self.tally.calls_confirmed += 1;
-                }
-                out.push(line);
+            u = self.session.next() => {
+                let Some(u) = u else { return Ok(false) };
+                self.update(&u, out)?;
             }
         }
-        self.drain_changes(out);
         Ok(true)
     }
 
-    fn client_event(&mut self, e: &ClientEvent, out: &mut Vec<Value>) -> Result<(), DemoError> {
-        let now = self.elapsed();
-        let line = match e {
-            ClientEvent::Message(m) => {
-                self.tally.event(m.name(), now);
-                self.model.apply(m, now, &mut self.changes);
-                serde_json::to_value(m).ok()
-            }
-            ClientEvent::Connected { side, .. } => {
-                self.model.session_opened(now);
+    /// Counts an update and writes its lines.
+    fn update(&mut self, u: &Update, out: &mut Vec<Value>) -> Result<(), DemoError> {
+        match &u.kind {
+            UpdateKind::Client(ClientEvent::Message(m)) => self.tally.event(m.name(), u.at),
+            UpdateKind::Client(ClientEvent::Connected { .. }) => {
                 if let Some(t) = self.failed_at.take() {
                     self.tally
                         .reconnect_ms
                         .push(t.elapsed().as_secs_f64() * 1000.0);
                 }
-                out.extend(lifecycle_json(e));
-                // An ALL_EVENTS session is not re-sent BEGIN_CALL_EVENTs: ask about the calls the model had.
-                out.extend(
-                    self.reconciler
-                        .reconnected(&self.client, &self.model, *side),
-                );
-                None
             }
-            ClientEvent::Disconnected { .. } => {
-                self.model.connection_lost(now);
-                lifecycle_json(e)
+            UpdateKind::Reconciled { answer, applied }
+                if *applied && answer.outcome == Outcome::Continues =>
+            {
+                self.tally.calls_confirmed += 1;
             }
-            ClientEvent::Stopped(err) => {
-                out.extend(lifecycle_json(e));
-                return Err(DemoError::Client(err.to_string()));
-            }
-            other => lifecycle_json(other),
-        };
-        out.extend(line);
-        Ok(())
-    }
-
-    fn drain_changes(&mut self, out: &mut Vec<Value>) {
-        for c in self.changes.drain(..) {
-            self.tally.change(&c);
-            out.extend(change_json(&c, &self.model));
+            _ => {}
         }
+        for c in &u.changes {
+            self.tally.change(c);
+        }
+        out.extend(self.session.lines(u));
+        if let UpdateKind::Client(ClientEvent::Stopped(err)) = &u.kind {
+            return Err(DemoError::Client(err.to_string()));
+        }
+        Ok(())
     }
 
     /// Fails the active side (its connections are reset; the other side takes over) and brings it back idle for
@@ -238,9 +197,10 @@ impl Demo {
     /// `events_by_type`, `calls_began`, `calls_ended`, `calls_live`, `calls_lost` (ended "lost during outage":
     /// zero when reconciliation accounted for every call), `calls_ended_during_outage`, `calls_confirmed`,
     /// `failovers`, `failovers_survived`, `reconnect_ms`, `conformance_all_pass` and `conformance` (the
-    /// simulator's checks of the demo client: `name`, `result`, `summary`), `duration_secs`.
+    /// simulator's checks of the demo client: `name`, `result`, `summary`), `duration_secs`, `line_format`
+    /// ([`cti_session::lines::LINE_FORMAT_VERSION`]).
     pub async fn finish(self) -> Value {
-        self.client.close().await;
+        self.session.close().await;
         let report = self.sim.handle().conformance();
         let me = report.client(Self::CLIENT_ID);
         let checks: Vec<Value> = me
@@ -259,7 +219,7 @@ impl Demo {
             "events_by_type": t.events_by_type,
             "calls_began": t.calls_began,
             "calls_ended": t.calls_ended,
-            "calls_live": self.model.calls().count(),
+            "calls_live": self.session.model().calls().count(),
             "calls_lost": t.calls_lost,
             "calls_ended_during_outage": t.calls_ended_during_outage,
             "calls_confirmed": t.calls_confirmed,
@@ -268,6 +228,7 @@ impl Demo {
             "reconnect_ms": t.reconnect_ms,
             "conformance_all_pass": me.is_some_and(cti_sim::conformance::ClientReport::all_pass),
             "conformance": checks,
+            "line_format": LINE_FORMAT_VERSION,
         });
         self.sim.shutdown().await;
         summary
@@ -280,7 +241,7 @@ impl Demo {
 
     /// The call and agent model.
     pub fn model(&self) -> &Model {
-        &self.model
+        self.session.model()
     }
 
     /// The counters so far.
@@ -290,7 +251,7 @@ impl Demo {
 
     /// The client's session state (side, since, services, heartbeats).
     pub fn client_status(&self) -> ClientStatus {
-        self.client.status()
+        self.session.status()
     }
 
     /// The simulator's handle (status, sessions, more fault injection).

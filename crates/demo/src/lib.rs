@@ -9,14 +9,16 @@
 //! BEGIN_CALL_EVENTs), so no call is lost from the model. [`Demo::finish`] closes the session with CLOSE_REQ and
 //! returns the SUMMARY line with the simulator's conformance verdict on the client.
 //!
-//! `cti demo` is this crate with three renderers: JSON lines, readable lines and the terminal dashboard. The
-//! line format it shares with `cti monitor` is in [`lines`].
+//! The consumer path (client, model, reconciliation, JSON lines) is [`cti_session::Session`]; this crate adds
+//! only what is the demo's: the embedded simulator, fault injection, the tally and the summary. `cti demo` is
+//! this crate with three renderers: JSON lines, readable lines and the terminal dashboard.
 //!
 //! Every timer is tokio's, so a run can be tested in virtual time:
 //!
 //! ```
 //! use std::time::Duration;
-//! use cti_demo::{Demo, DemoConfig, lines};
+//! use cti_demo::{Demo, DemoConfig};
+//! use cti_session::lines;
 //!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), cti_demo::DemoError> {
@@ -35,8 +37,6 @@
 
 mod config;
 mod demo;
-pub mod lines;
-pub mod reconcile;
 mod tally;
 
 pub use config::DemoConfig;

@@ -14,8 +14,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use cti_demo::lines::kind;
 use cti_demo::{Demo, DemoConfig};
+use cti_session::lines::kind;
 use cti_sim::FineClock;
 use serde_json::Value;
 

@@ -98,6 +98,27 @@ impl Model {
         true
     }
 
+    /// The live calls of `peripheral_id` that a peripheral outage left uncertain (neither ended nor resumed by
+    /// an event yet) — the ones to ask about with SNAPSHOT_CALL_REQ once the peripheral is back online.
+    pub fn uncertain_calls(&self, peripheral_id: u32) -> impl Iterator<Item = &Call> {
+        self.calls
+            .values()
+            .filter(move |c| c.uncertain && c.peripheral_id == peripheral_id)
+    }
+
+    /// The server confirmed at `now` that a call a peripheral outage left uncertain continues (a
+    /// SNAPSHOT_CALL_CONF for it): normal reporting resumes, uncertain cleared ([`Change::CallChanged`]). False
+    /// (and nothing emitted) when the call is not live or not uncertain.
+    pub fn resume_call(&mut self, key: &CallKey, now: Duration, out: &mut Vec<Change>) -> bool {
+        let Some(call) = self.calls.get_mut(key).filter(|c| c.uncertain) else {
+            return false;
+        };
+        call.uncertain = false;
+        call.updated_at = now;
+        out.push(Change::CallChanged(key.clone()));
+        true
+    }
+
     /// When [`Model::tick`] next has something to do: the re-announcement deadline while calls await it.
     pub fn next_deadline(&self) -> Option<Duration> {
         self.reannounce_deadline.filter(|_| self.awaiting > 0)

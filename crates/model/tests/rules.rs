@@ -413,6 +413,39 @@ fn peripheral_offline_makes_calls_uncertain_and_following_ends_say_so() {
 }
 
 #[test]
+fn uncertain_calls_are_listed_by_peripheral_and_resumed_once() {
+    let mut h = H::new();
+    let (a, b, c) = (key(1, "3001"), key(2, "3002"), key(3, "3003"));
+    h.at(1, begin(&a));
+    h.at(1, begin(&b));
+    h.at(1, begin_on(&c, 5001));
+    h.at(2, system(SYS_PERIPHERAL_OFFLINE, PERIPHERAL));
+    let listed: Vec<_> =
+        h.m.uncertain_calls(PERIPHERAL)
+            .map(|c| c.key.clone())
+            .collect();
+    assert_eq!(listed, vec![a.clone(), b.clone()]);
+    assert_eq!(h.m.uncertain_calls(5001).count(), 0);
+    h.at(3, system(SYS_PERIPHERAL_ONLINE, PERIPHERAL));
+    let mut out = Vec::new();
+    assert!(h.m.resume_call(&a, secs(4), &mut out));
+    assert_eq!(out, vec![Change::CallChanged(a.clone())]);
+    assert!(!h.m.call(&a).unwrap().uncertain);
+    assert_eq!(h.m.call(&a).unwrap().updated_at, secs(4));
+    out.clear();
+    // A second confirmation, a call that is not uncertain, an unknown call: nothing.
+    assert!(!h.m.resume_call(&a, secs(5), &mut out));
+    assert!(!h.m.resume_call(&c, secs(5), &mut out));
+    assert!(!h.m.resume_call(&key(9, "3009"), secs(5), &mut out));
+    assert!(out.is_empty());
+    let listed: Vec<_> =
+        h.m.uncertain_calls(PERIPHERAL)
+            .map(|c| c.key.clone())
+            .collect();
+    assert_eq!(listed, vec![b]);
+}
+
+#[test]
 fn lingering_calls_stay_until_the_server_decides() {
     let mut h = H::new();
     let a = key(1, "3001");

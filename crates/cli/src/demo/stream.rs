@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use cti_demo::Demo;
-use cti_demo::lines::readable_line;
+use cti_session::lines::readable_line;
 use serde_json::Value;
 
 use crate::error::CliError;

@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
-use cti_demo::lines::kind;
 use cti_demo::{Demo, DemoConfig};
+use cti_session::lines::kind;
 use cti_sim::FineClock;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 use serde_json::Value;

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use cti_demo::Demo;
-use cti_demo::lines::{Tone, kind, readable, tone};
 use cti_model::CallState;
+use cti_session::lines::{Tone, kind, readable, tone};
 use cti_sim::{FailMode, SideState};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

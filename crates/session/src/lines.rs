@@ -1,27 +1,16 @@
-//! The JSON line format of `cti monitor --json` and `cti demo --json`: one object per line with a `"type"`.
-//! Server messages are their own JSON form (`"type"` is the message name); the client's lifecycle, the call
-//! model's changes and the demo's actions add the lines below. Their field names are a contract (other programs
-//! read them): add fields freely, never rename one.
-//!
-//! | `type` | fields |
-//! |---|---|
-//! | `CONNECTING` | `side` |
-//! | `ATTEMPT_FAILED` | `side`, `reason` |
-//! | `WAITING` | `secs` |
-//! | `CONNECTED` | `side`, `services_requested`, `services_granted`, `services_not_granted`, `pg_status`, `peripheral_online` |
-//! | `DISCONNECTED` | `side`, `reason` |
-//! | `STOPPED` | `error` |
-//! | `CALL_BEGAN` | `connection_call_id`, `connection_device_id`, `ani`, `dnis` |
-//! | `CALL_ENDED` | `connection_call_id`, `connection_device_id`, `reason` |
-//! | `CALL_REKEYED` | `from`, `to` |
-//! | `AGENT_REKEYED` | `from` (extension or instrument), `to` (AgentID) |
-//! | `PERIPHERAL_STATUS` | `peripheral_id`, `online` |
-//!
-//! The demo's own lines are documented on [`crate::Demo`].
+//! The JSON line format (documented with its compatibility promise in the [crate docs](crate#the-json-line-format)):
+//! the lines of each kind of [`Update`](crate::Update), their readable form and their colours.
 
 use cti_client::ClientEvent;
 use cti_model::{Change, Model};
 use serde_json::{Value, json};
+
+use crate::reconcile::{Answer, Cause, Outcome};
+
+/// The version of the line format. It changes only if a field is ever renamed or removed or its meaning
+/// changes (never so far): adding fields and line types keeps it (see the compatibility promise in the crate
+/// docs). `cti demo`'s SUMMARY line carries it as `line_format`.
+pub const LINE_FORMAT_VERSION: u32 = 1;
 
 /// The lifecycle line of a client event (None for server messages).
 pub fn lifecycle_json(e: &ClientEvent) -> Option<Value> {
@@ -51,6 +40,34 @@ pub fn lifecycle_json(e: &ClientEvent) -> Option<Value> {
         }
         ClientEvent::Stopped(err) => json!({"type": "STOPPED", "error": err.to_string()}),
         _ => return None,
+    })
+}
+
+/// The RECONCILING line: `side` (the session's side), `calls` (SNAPSHOT_CALL_REQs sent), and for a peripheral
+/// that came back online its `peripheral_id`.
+pub fn reconciling_json(cause: Cause, side: &str, calls: usize) -> Value {
+    match cause {
+        Cause::Reconnect(_) => json!({"type": "RECONCILING", "side": side, "calls": calls}),
+        Cause::PeripheralOnline(id) => json!({
+            "type": "RECONCILING",
+            "side": side,
+            "calls": calls,
+            "peripheral_id": id,
+        }),
+    }
+}
+
+/// The CALL_RECONCILED line of an answer: `connection_call_id`, `connection_device_id`, `outcome`, `applied`
+/// (whether the model changed), `error` (for `unsettled`).
+pub fn reconciled_json(answer: &Answer, applied: bool) -> Value {
+    let key = &answer.key;
+    json!({
+        "type": "CALL_RECONCILED",
+        "connection_call_id": key.connection_call_id,
+        "connection_device_id": key.device_id.to_string(),
+        "outcome": answer.outcome.name(answer.cause),
+        "applied": applied,
+        "error": match &answer.outcome { Outcome::Unsettled(e) => Some(e.as_str()), _ => None },
     })
 }
 

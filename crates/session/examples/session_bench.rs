@@ -1,16 +1,18 @@
-//! First measurements of the client against its goals (issue 4): events/s through one session into the model,
-//! model memory per tracked call, and the time from a side failure to the next open session. Real time, on
+//! The client goals measured through the whole consumer path (`cti_session::Session`: client, model,
+//! reconciliation): events/s through one session into the model, event latency, the time from a side failure
+//! to the next open session, reconciliation after OPEN_CONF, and model memory per tracked call. Real time, on
 //! this machine: a benchmark, not a test.
 //!
-//! `cargo run --release -p cti-client --example client_bench [SECONDS]`
+//! `cargo run --release -p cti-session --example session_bench [SECONDS]`
 
 use std::time::{Duration, Instant};
 
-use cti_client::{Client, ClientConfig, ClientEvent};
+use cti_client::{ClientConfig, ClientEvent};
 use cti_model::{Model, ModelConfig};
 use cti_proto::Message;
 use cti_proto::constants::{AgentStateMask, CTI_SERVICE_ALL_EVENTS, CallMsgMask};
 use cti_proto::message::BeginCallEvent;
+use cti_session::{Session, SessionConfig, UpdateKind};
 use cti_sim::{FailMode, Side, SimConfig, Simulator};
 
 fn rss_kib() -> u64 {
@@ -45,22 +47,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     c.call_msg_mask = CallMsgMask(0xFFFF_FFFF);
     c.agent_state_mask = AgentStateMask::KNOWN;
-    let (client, mut events) = Client::start(c)?;
-    let mut model = Model::new(ModelConfig::default());
+    let mut session = Session::start(SessionConfig::new("bench", c))?;
     let start = Instant::now();
     let mut counted = 0u64;
     let mut measuring_since = None;
-    let mut changes = Vec::new();
     while start.elapsed() < Duration::from_secs(secs + 2) {
-        let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await else {
+        let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(5), session.next()).await else {
             break;
         };
-        if let ClientEvent::Message(m) = &e {
-            model.apply(m, start.elapsed(), &mut changes);
-            changes.clear();
-            if measuring_since.is_some() {
-                counted += 1;
-            }
+        if u.message().is_some() && measuring_since.is_some() {
+            counted += 1;
         }
         if measuring_since.is_none() && start.elapsed() > Duration::from_secs(2) {
             measuring_since = Some(Instant::now());
@@ -73,21 +69,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{{\"throughput_events_per_s\": {:.0}, \"window_s\": {window:.1}, \"live_calls\": {}}}",
         f64::from(u32::try_from(counted).unwrap_or(u32::MAX)) / window,
-        model.calls().count()
+        session.model().calls().count()
     );
     sim.handle().set_traffic(0.0);
 
     // 2. Failover: time from the active side's failure to the session open on the other side.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), events.next()).await {}
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), session.next()).await {
+    }
     let t = Instant::now();
     sim.handle().fail_side(Side::A, FailMode::Reset);
     let mut reconnect_ms = None;
-    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(10), events.next()).await {
-        if let ClientEvent::Connected {
+    while let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(10), session.next()).await {
+        if let UpdateKind::Client(ClientEvent::Connected {
             side: cti_client::Side::B,
             ..
-        } = e
+        }) = u.kind
         {
             reconnect_ms = Some(t.elapsed().as_secs_f64() * 1000.0);
             break;
@@ -97,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{{\"failover_to_open_session_ms\": {:.2}}}",
         reconnect_ms.unwrap_or(f64::NAN)
     );
-    client.close().await;
+    session.close().await;
 
     // 3. Latency: probe calls started through the simulator while background traffic runs; each probe is timed
     //    from the simulator's send of its BEGIN_CALL_EVENT to the model having applied it.
@@ -116,9 +113,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     c.call_msg_mask = CallMsgMask(0xFFFF_FFFF);
     c.agent_state_mask = AgentStateMask::KNOWN;
-    let (client, mut events) = Client::start(c)?;
-    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await {
-        if matches!(e, ClientEvent::Connected { .. }) {
+    let mut session = Session::start(SessionConfig::new("bench", c))?;
+    while let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(5), session.next()).await {
+        if matches!(u.kind, UpdateKind::Client(ClientEvent::Connected { .. })) {
             break;
         }
     }
@@ -134,17 +131,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    let mut model = Model::new(ModelConfig::default());
     let (mut latencies, mut events_seen) = (Vec::new(), 0u64);
     let t_start = Instant::now();
     while latencies.len() < 1_900 && t_start.elapsed() < Duration::from_secs(30) {
-        let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(5), events.next()).await else {
+        let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(5), session.next()).await else {
             break;
         };
-        if let ClientEvent::Message(m) = &e {
+        if let Some(m) = u.message() {
             events_seen += 1;
-            model.apply(m, t_start.elapsed(), &mut changes);
-            changes.clear();
             if let Message::BeginCallEvent(b) = m {
                 if let Some(t0) = probes
                     .lock()
@@ -174,7 +168,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
     );
     probe_task.abort();
-    client.close().await;
+    session.close().await;
 
     // 4. Reconciliation: a ClientEvents session with a call in progress; after the active side fails, the time
     //    from OPEN_CONF on the other side to the model having every call re-announced (BEGIN_CALL_EVENT).
@@ -189,36 +183,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .services(cti_proto::constants::CTI_SERVICE_CLIENT_EVENTS)
         .agent(5000, "1001")
         .build()?;
-    let (client, mut events) = Client::start(c)?;
-    let mut model = Model::new(ModelConfig::default());
-    let origin = Instant::now();
+    let mut session = Session::start(SessionConfig::new("bench", c))?;
     let mut spec = cti_sim::engine::CallSpec::default();
     spec.agent_id = Some("1001".into());
     let mut started = false;
     let mut opened_at = None;
     let mut reconciled_ms = None;
-    while let Ok(Some(e)) = tokio::time::timeout(Duration::from_secs(10), events.next()).await {
-        let now = origin.elapsed();
-        match &e {
-            ClientEvent::Connected {
+    while let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(10), session.next()).await {
+        let model = session.model();
+        match &u.kind {
+            UpdateKind::Client(ClientEvent::Connected {
                 side: cti_client::Side::A,
                 ..
-            } if !started => {
-                model.session_opened(now);
+            }) if !started => {
                 sim.handle().start_call(spec.clone())?;
                 started = true;
             }
-            ClientEvent::Connected { .. } => {
-                model.session_opened(now);
-                opened_at = Some(Instant::now());
-            }
-            ClientEvent::Disconnected { .. } => model.connection_lost(now),
-            ClientEvent::Message(m) => {
-                model.apply(m, now, &mut changes);
-                changes.clear();
-                if started && opened_at.is_none() && model.calls().count() == 1 {
-                    sim.handle().fail_side(Side::A, FailMode::Reset);
-                }
+            UpdateKind::Client(ClientEvent::Connected { .. }) => opened_at = Some(Instant::now()),
+            UpdateKind::Client(ClientEvent::Message(_))
+                if started && opened_at.is_none() && model.calls().count() == 1 =>
+            {
+                sim.handle().fail_side(Side::A, FailMode::Reset);
             }
             _ => {}
         }
@@ -233,12 +218,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{{\"reconciled_after_open_conf_ms\": {:.3}}}",
         reconciled_ms.unwrap_or(f64::NAN)
     );
-    client.close().await;
+    session.close().await;
     drop(sim);
 
     // 5. Memory per tracked call: 15,000 calls with 10 call variables and 5 ECC variables in a fresh model.
     let before = rss_kib();
     let mut model = Model::new(ModelConfig::default());
+    let mut changes = Vec::new();
     for i in 0..15_000u32 {
         let mut b = BeginCallEvent::default();
         b.peripheral_id = 5000;

@@ -6,9 +6,10 @@
 use std::time::Duration;
 
 use cti_client::{Client, ClientConfig, ClientEvent};
-use cti_demo::reconcile::{MAX_SNAPSHOTS_IN_FLIGHT, Outcome, Reconciler};
 use cti_model::{Model, ModelConfig};
 use cti_proto::constants::{CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL};
+use cti_session::lines::reconciled_json;
+use cti_session::reconcile::{Cause, MAX_SNAPSHOTS_IN_FLIGHT, Outcome, Reconciler};
 use cti_sim::{FineClock, Side, SimConfig, Simulator};
 
 #[tokio::test(start_paused = true)]
@@ -41,11 +42,11 @@ async fn snapshots_go_out_a_bounded_number_at_a_time() {
     assert!(sim.handle().silence_session(session));
     model.connection_lost(now);
     model.session_opened(now);
-    let mut reconciler = Reconciler::new();
-    let line = reconciler
-        .reconnected(&client, &model, cti_client::Side::A)
-        .unwrap();
-    assert_eq!(line["calls"], known as u64);
+    let mut reconciler = Reconciler::new(MAX_SNAPSHOTS_IN_FLIGHT);
+    let cause = Cause::Reconnect(cti_client::Side::A);
+    let calls = Reconciler::calls_for(&model, cause);
+    assert_eq!(calls.len(), known);
+    assert_eq!(reconciler.ask(&client, calls, cause), known);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         client.status().outstanding_requests,
@@ -54,11 +55,14 @@ async fn snapshots_go_out_a_bounded_number_at_a_time() {
 
     // Unanswered, the first ones time out (unsettled, the model unchanged) and the next ones go out.
     for _ in 0..MAX_SNAPSHOTS_IN_FLIGHT {
-        let (key, outcome) = reconciler.next().await.unwrap();
-        assert!(matches!(outcome, Outcome::Unsettled(_)), "{outcome:?}");
-        let (line, applied) = Reconciler::settle(&mut model, &key, &outcome, now, &mut changes);
+        let answer = reconciler.next().await.unwrap();
+        assert!(
+            matches!(answer.outcome, Outcome::Unsettled(_)),
+            "{answer:?}"
+        );
+        let applied = answer.settle(&mut model, now, &mut changes);
         assert!(!applied);
-        assert_eq!(line["outcome"], "unsettled");
+        assert_eq!(reconciled_json(&answer, applied)["outcome"], "unsettled");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
