@@ -1,0 +1,271 @@
+//! From session updates to what is published: stream records (subject, headers, JSON body) numbered per source
+//! without holes, and the KV writes that keep the live state. Pure: no NATS here.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use cti_model::{Change, Model};
+use cti_session::lines::{change_json, lifecycle_json, reconciled_json, reconciling_json};
+use cti_session::{Update, UpdateKind};
+use serde_json::{Value, json};
+
+use crate::rfc3339;
+use crate::subjects::{AGENTS_BUCKET, CALLS_BUCKET, agent_key, call_key, subject};
+
+/// One message for the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRecord {
+    /// `cti.<source>.<kind>.<name>`.
+    pub subject: String,
+    /// The per-source sequence (`Cti-Seq`).
+    pub seq: u64,
+    /// Headers, in order: `Nats-Msg-Id`, `Cti-Source`, `Cti-Side`, `Cti-Session`, `Cti-Seq`, `Cti-Received`,
+    /// `Cti-Version`.
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON body.
+    pub payload: Bytes,
+}
+
+/// One write to a KV bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KvOp {
+    /// Put `value` at `key`.
+    Put {
+        /// `cti_calls` or `cti_agents`.
+        bucket: &'static str,
+        /// The key.
+        key: String,
+        /// The JSON value (with `cti_seq`).
+        value: Bytes,
+    },
+    /// Delete `key`.
+    Delete {
+        /// `cti_calls` or `cti_agents`.
+        bucket: &'static str,
+        /// The key.
+        key: String,
+    },
+}
+
+/// What one update becomes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    /// Stream records, in order.
+    pub records: Vec<StreamRecord>,
+    /// KV writes, in order, to be made once the records are stored.
+    pub kv: Vec<KvOp>,
+}
+
+impl Batch {
+    /// True when there is nothing to publish.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.kv.is_empty()
+    }
+}
+
+/// The session's state when the update happened, for the headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    /// "A", "B" or "-" (no session open).
+    pub side: &'static str,
+    /// The CTI session number (sessions opened since the gateway started this source).
+    pub session: u64,
+    /// The protocol version.
+    pub version: u32,
+}
+
+/// Numbers the records of one source and turns updates into batches.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    source: String,
+    next_seq: u64,
+}
+
+impl Recorder {
+    /// A recorder for `source` whose first record gets `Cti-Seq` `next_seq` (1 for a new source; the sequence
+    /// after the last one in the stream when a gateway takes over).
+    pub fn new(source: impl Into<String>, next_seq: u64) -> Self {
+        Recorder {
+            source: source.into(),
+            next_seq: next_seq.max(1),
+        }
+    }
+
+    /// The `Cti-Seq` the next record gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// The records and KV writes of one update. `model` is the session's model right after the update.
+    pub fn batch(&mut self, u: &Update, model: &Model, ctx: Context) -> Batch {
+        let mut b = Batch::default();
+        if let Some((kind, name, line)) = event_line(u) {
+            self.record(&mut b, u.received, ctx, kind, &name, line);
+        }
+        for c in &u.changes {
+            self.change(&mut b, c, model, u.received, ctx);
+        }
+        b
+    }
+
+    /// The `session.gap` record: records `from..=to` were lost (the buffer overflowed while NATS was away).
+    pub fn gap(&mut self, from: u64, to: u64, received: SystemTime, ctx: Context) -> Batch {
+        let mut b = Batch::default();
+        let line = json!({"type": "GAP", "from_seq": from, "to_seq": to, "lost": to + 1 - from});
+        self.record(&mut b, received, ctx, "session", "gap", line);
+        b
+    }
+
+    /// Skips `n` sequence numbers (records that could not be buffered), returning the range skipped.
+    pub fn skip(&mut self, n: u64) -> (u64, u64) {
+        let from = self.next_seq;
+        self.next_seq += n;
+        (from, self.next_seq - 1)
+    }
+
+    fn change(&mut self, b: &mut Batch, c: &Change, model: &Model, t: SystemTime, ctx: Context) {
+        let src = self.source.clone();
+        match c {
+            Change::CallBegan(key) | Change::CallChanged(key) => {
+                let Some(call) = model.call(key) else { return };
+                let (name, mut line) = match c {
+                    Change::CallBegan(_) => ("began", change_json(c, model).unwrap_or_default()),
+                    _ => (
+                        "changed",
+                        json!({
+                            "type": "CALL_CHANGED",
+                            "connection_call_id": key.connection_call_id,
+                            "connection_device_id": key.device_id.to_string(),
+                        }),
+                    ),
+                };
+                let call_json = serde_json::to_value(call).unwrap_or_default();
+                insert(&mut line, "call", call_json.clone());
+                let seq = self.record(b, t, ctx, "call", name, line);
+                b.kv.push(put(CALLS_BUCKET, call_key(&src, key), call_json, seq));
+            }
+            Change::CallEnded { key, .. } => {
+                let line = change_json(c, model).unwrap_or_default();
+                self.record(b, t, ctx, "call", "ended", line);
+                b.kv.push(KvOp::Delete {
+                    bucket: CALLS_BUCKET,
+                    key: call_key(&src, key),
+                });
+            }
+            Change::CallRekeyed { from, to } => {
+                let line = change_json(c, model).unwrap_or_default();
+                let seq = self.record(b, t, ctx, "call", "rekeyed", line);
+                b.kv.push(KvOp::Delete {
+                    bucket: CALLS_BUCKET,
+                    key: call_key(&src, from),
+                });
+                if let Some(call) = model.call(to) {
+                    let call_json = serde_json::to_value(call).unwrap_or_default();
+                    b.kv.push(put(CALLS_BUCKET, call_key(&src, to), call_json, seq));
+                }
+            }
+            Change::AgentChanged { agent_id, from, to } => {
+                let agent_json = model
+                    .agent(agent_id)
+                    .and_then(|a| serde_json::to_value(a).ok())
+                    .unwrap_or_default();
+                let line = json!({
+                    "type": "AGENT_CHANGED",
+                    "agent_id": agent_id,
+                    "from": from.map(|s| s.to_string()),
+                    "to": to.to_string(),
+                    "agent": agent_json.clone(),
+                });
+                let seq = self.record(b, t, ctx, "agent", &to.to_string(), line);
+                b.kv.push(put(AGENTS_BUCKET, agent_key(&src, agent_id), agent_json, seq));
+            }
+            Change::AgentRekeyed { from, to } => {
+                let line = change_json(c, model).unwrap_or_default();
+                let seq = self.record(b, t, ctx, "agent", "rekeyed", line);
+                b.kv.push(KvOp::Delete {
+                    bucket: AGENTS_BUCKET,
+                    key: agent_key(&src, from),
+                });
+                if let Some(agent) = model.agent(to).and_then(|a| serde_json::to_value(a).ok()) {
+                    b.kv.push(put(AGENTS_BUCKET, agent_key(&src, to), agent, seq));
+                }
+            }
+            Change::PeripheralStatus { .. } => {
+                let line = change_json(c, model).unwrap_or_default();
+                self.record(b, t, ctx, "session", "peripheral_status", line);
+            }
+        }
+    }
+
+    /// Appends one stream record; returns its sequence.
+    fn record(
+        &mut self,
+        b: &mut Batch,
+        received: SystemTime,
+        ctx: Context,
+        kind: &str,
+        name: &str,
+        mut line: Value,
+    ) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        insert(&mut line, "source", Value::String(self.source.clone()));
+        insert(&mut line, "cti_seq", json!(seq));
+        let headers = vec![
+            ("Nats-Msg-Id", format!("cti:{}:{seq}", self.source)),
+            ("Cti-Source", self.source.clone()),
+            ("Cti-Side", ctx.side.to_owned()),
+            ("Cti-Session", ctx.session.to_string()),
+            ("Cti-Seq", seq.to_string()),
+            ("Cti-Received", rfc3339::micros(received)),
+            ("Cti-Version", ctx.version.to_string()),
+        ];
+        b.records.push(StreamRecord {
+            subject: subject(&self.source, kind, name),
+            seq,
+            headers,
+            payload: Bytes::from(serde_json::to_vec(&line).unwrap_or_default()),
+        });
+        seq
+    }
+}
+
+fn insert(v: &mut Value, k: &str, x: Value) {
+    if let Value::Object(map) = v {
+        map.insert(k.to_owned(), x);
+    }
+}
+
+fn put(bucket: &'static str, key: String, mut value: Value, seq: u64) -> KvOp {
+    insert(&mut value, "cti_seq", json!(seq));
+    KvOp::Put {
+        bucket,
+        key,
+        value: Bytes::from(serde_json::to_vec(&value).unwrap_or_default()),
+    }
+}
+
+/// The event's own line: (subject kind, subject name, JSON).
+fn event_line(u: &Update) -> Option<(&'static str, String, Value)> {
+    match &u.kind {
+        UpdateKind::Client(cti_client::ClientEvent::Message(m)) => {
+            Some(("event", m.name().to_owned(), serde_json::to_value(m).ok()?))
+        }
+        UpdateKind::Client(e) => {
+            let line = lifecycle_json(e)?;
+            let name = cti_session::lines::kind(&line).to_ascii_lowercase();
+            Some(("session", name, line))
+        }
+        UpdateKind::Reconciling { cause, side, calls } => Some((
+            "session",
+            "reconciling".into(),
+            reconciling_json(*cause, side.name(), *calls),
+        )),
+        UpdateKind::Reconciled { answer, applied } => Some((
+            "session",
+            "reconciled".into(),
+            reconciled_json(answer, *applied),
+        )),
+        _ => None,
+    }
+}
