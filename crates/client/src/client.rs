@@ -48,7 +48,12 @@ impl Client {
     }
 
     /// Sends a request (its InvokeID is assigned here: a unique counter value) and waits for its CONF. A
-    /// FAILURE_CONF or CONTROL_FAILURE_CONF is an error carrying the symbolic status.
+    /// FAILURE_CONF or CONTROL_FAILURE_CONF is an error carrying the symbolic status; no reply in time is
+    /// [`ClientError::Timeout`]; no open session is [`ClientError::NotConnected`] (also while the client waits
+    /// for the consumer after an [`ClientEvent::Overflow`]); a session reset by an overflow while the request
+    /// was outstanding is [`ClientError::Overflow`]; a message that is not a request
+    /// ([`ClientError::NoInvokeId`]) or does not encode ([`ClientError::Encode`]) is refused before anything is
+    /// sent.
     pub async fn request(&self, message: impl Into<Message>) -> Result<Message, ClientError> {
         let (reply, rx) = oneshot::channel();
         self.tx

@@ -281,22 +281,17 @@ impl Driver {
             tokio::select! {
                 r = &mut connect => match r {
                     Ok(s) => break Some(s),
-                    Err(e) => {
-                        self.core.transport_lost(&format!("{addr}: {e}"));
-                        break None;
-                    }
+                    Err(e) => self.core.transport_lost(&format!("{addr}: {e}")),
                 },
-                () = sleep_until(at) => {
-                    self.core.handle_timeout(self.now());
-                    break None;
-                }
+                () = sleep_until(at) => self.core.handle_timeout(self.now()),
                 cmd = self.cmds.recv(), if self.cmds_open => {
                     self.command(cmd);
                     self.deliver_replies();
-                    if self.core.state() == SessionState::Idle {
-                        break None;
-                    }
                 }
+            }
+            // The open attempt failed, timed out, or the client was closed.
+            if self.core.state() == SessionState::Idle {
+                break None;
             }
         };
         let Some(stream) = stream else {
