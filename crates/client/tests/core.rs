@@ -441,3 +441,26 @@ fn requests_the_core_refuses_send_nothing() {
     assert!(events(&mut core).is_empty() && sent(&mut core).is_empty());
     assert_eq!(core.state(), SessionState::Idle);
 }
+
+proptest::proptest! {
+    /// Whatever bytes arrive, in whatever splits, the core never panics and ends the session at most once.
+    #[test]
+    fn random_bytes_never_panic_and_end_the_session_at_most_once(
+        chunks in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..64), 0..16),
+        heartbeat in proptest::bool::ANY,
+    ) {
+        let mut core = open_core(if heartbeat { 5 } else { -1 });
+        let id = core.request(s(0), query("a1")).unwrap();
+        sent(&mut core);
+        for (i, chunk) in (0_u64..).zip(&chunks) {
+            core.handle_bytes(s(i), chunk);
+            core.handle_timeout(s(i));
+        }
+        let ends = std::iter::from_fn(|| core.poll_event())
+            .filter(|e| matches!(e, SessionEvent::Lost { .. } | SessionEvent::Closed { .. }))
+            .count();
+        proptest::prop_assert!(ends <= 1);
+        let answered = replies(&mut core).iter().filter(|r| r.invoke_id == id).count();
+        proptest::prop_assert!(answered <= 1);
+    }
+}
