@@ -3,21 +3,13 @@
 use cti_proto::Message;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::command::Command;
 use crate::config::ClientConfig;
 use crate::driver;
 use crate::error::ClientError;
 use crate::event::ClientEvent;
+use crate::session::SessionCore;
 use crate::status::{ClientStatus, SharedStatus};
-
-pub(crate) enum Command {
-    Request {
-        message: Message,
-        reply: oneshot::Sender<Result<Message, ClientError>>,
-    },
-    Close {
-        done: oneshot::Sender<()>,
-    },
-}
 
 /// A CTI Server client. Cloning is cheap; every clone talks to the same session.
 #[derive(Debug, Clone)]
@@ -29,7 +21,7 @@ pub struct Client {
 /// The stream of [`ClientEvent`]s of a client.
 #[derive(Debug)]
 pub struct Events {
-    rx: mpsc::UnboundedReceiver<ClientEvent>,
+    rx: mpsc::Receiver<ClientEvent>,
 }
 
 impl Events {
@@ -42,17 +34,26 @@ impl Events {
 impl Client {
     /// Checks the configuration and starts the driver task (inside a tokio runtime). It connects by the
     /// 17-step Side A/B algorithm and reconnects the same way after every loss.
+    ///
+    /// At most [`ClientConfig::event_queue`] events wait unread on [`Events`]; a consumer that falls further
+    /// behind gets its session reset and a [`ClientEvent::Overflow`] (see there).
     pub fn start(cfg: ClientConfig) -> Result<(Client, Events), ClientError> {
         cfg.validate()?;
+        let core = SessionCore::new(&cfg)?;
         let (tx, cmds) = mpsc::unbounded_channel();
-        let (etx, rx) = mpsc::unbounded_channel();
+        let (etx, rx) = mpsc::channel(cfg.event_queue.max(1));
         let status = SharedStatus::default();
-        tokio::spawn(driver::run(cfg, cmds, etx, status.clone()));
+        tokio::spawn(driver::run(cfg, core, cmds, etx, status.clone()));
         Ok((Client { tx, status }, Events { rx }))
     }
 
     /// Sends a request (its InvokeID is assigned here: a unique counter value) and waits for its CONF. A
-    /// FAILURE_CONF or CONTROL_FAILURE_CONF is an error carrying the symbolic status.
+    /// FAILURE_CONF or CONTROL_FAILURE_CONF is an error carrying the symbolic status; no reply in time is
+    /// [`ClientError::Timeout`]; no open session is [`ClientError::NotConnected`] (also while the client waits
+    /// for the consumer after an [`ClientEvent::Overflow`]); a session reset by an overflow while the request
+    /// was outstanding is [`ClientError::Overflow`]; a message that is not a request
+    /// ([`ClientError::NoInvokeId`]) or does not encode ([`ClientError::Encode`]) is refused before anything is
+    /// sent.
     pub async fn request(&self, message: impl Into<Message>) -> Result<Message, ClientError> {
         let (reply, rx) = oneshot::channel();
         self.tx

@@ -43,6 +43,9 @@ pub enum ConfigError {
     /// IdleTimeout below 20 s.
     #[error("IdleTimeout {0} s is below the CTI Server's minimum of 20 s")]
     IdleTimeout(u32),
+    /// An event queue of no events.
+    #[error("event_queue must hold at least 1 event (default 10000)")]
+    EventQueue,
 }
 
 /// Everything a client session needs.
@@ -87,7 +90,14 @@ pub struct ClientConfig {
     pub open_timeout_secs: Option<u64>,
     /// How long to wait for the reply to a request (the reference allows 10–15 s for client control).
     pub request_timeout_secs: u64,
+    /// How many events may wait unread on [`crate::Events`] (default [`DEFAULT_EVENT_QUEUE`]). When the
+    /// consumer falls this far behind, the client resets the session, reports [`crate::ClientEvent::Overflow`]
+    /// and reconnects — memory stays bounded and nothing is lost silently.
+    pub event_queue: usize,
 }
+
+/// The default capacity of the event queue.
+pub const DEFAULT_EVENT_QUEUE: usize = 10_000;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -111,6 +121,7 @@ impl Default for ClientConfig {
             expected_clients: 1,
             open_timeout_secs: None,
             request_timeout_secs: 30,
+            event_queue: DEFAULT_EVENT_QUEUE,
         }
     }
 }
@@ -146,6 +157,9 @@ impl ClientConfig {
                     && self.agent_instrument.is_none()))
         {
             return Err(ConfigError::ClientEventsAgent);
+        }
+        if self.event_queue == 0 {
+            return Err(ConfigError::EventQueue);
         }
         Ok(())
     }
@@ -250,6 +264,11 @@ impl ClientConfigBuilder {
         self.0.expected_clients = n;
         self
     }
+    /// Capacity of the event queue (at least 1).
+    pub fn event_queue(mut self, n: usize) -> Self {
+        self.0.event_queue = n;
+        self
+    }
     /// The configuration, checked.
     pub fn build(self) -> Result<ClientConfig, ConfigError> {
         self.0.validate()?;
@@ -316,6 +335,10 @@ mod tests {
             .services(CTI_SERVICE_CLIENT_EVENTS)
             .build();
         assert_eq!(ce.err(), Some(ConfigError::ClientEventsAgent));
+        assert_eq!(
+            ClientConfig::builder("a:1").event_queue(0).build().err(),
+            Some(ConfigError::EventQueue)
+        );
         assert!(
             ClientConfig::builder("a:1")
                 .services(CTI_SERVICE_CLIENT_EVENTS)
@@ -346,6 +369,12 @@ mod tests {
             CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL
         );
         assert_eq!(t.call_msg_mask, BEGIN_CALL_MASK | END_CALL_MASK);
+        assert_eq!(
+            t.event_queue, 10_000,
+            "profiles without event_queue keep the default"
+        );
         assert!(t.validate().is_ok());
+        let small: ClientConfig = toml::from_str("side_a = \"a:1\"\nevent_queue = 64\n").unwrap();
+        assert_eq!(small.event_queue, 64);
     }
 }

@@ -1,64 +1,71 @@
-//! The driver task: connects by the 17 steps, opens the session, then moves bytes — requests out with unique
-//! InvokeIDs, replies matched back, events out, heartbeats when idle — until the session ends, and starts over.
+//! The driver task: the thin async shell around [`SessionCore`]. It performs the 17-step schedule (connect to
+//! the side the schedule names, or wait), writes the bytes the core gives, reads into the core, sleeps until the
+//! core's deadline, hands each reply to the oneshot of its caller by InvokeID, and reports lifecycle and server
+//! events on the bounded event queue. Every protocol decision is the core's.
+//!
+//! Back-pressure: while a session is open, events go on the queue without waiting. When the queue is full the
+//! consumer has fallen behind; the driver resets that session (as a CTI Server treats a slow client), counts it
+//! in the status, waits — still answering requests and close — until the consumer reads, reports
+//! [`ClientEvent::Overflow`] then [`ClientEvent::Disconnected`], and reconnects by the schedule.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use bytes::BytesMut;
-use cti_proto::constants::{MessageType, StatusCode};
-use cti_proto::message::{CloseReq, HeartbeatReq};
-use cti_proto::{Frame, FrameDecoder, Message};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::client::Command;
+use crate::command::{Command, ReplyTx};
 use crate::config::ClientConfig;
-use crate::error::{ClientError, open_rejection_hint};
+use crate::error::ClientError;
 use crate::event::ClientEvent;
-use crate::heartbeat::{HeartbeatAction, Heartbeats};
-use crate::invoke::Outstanding;
 use crate::schedule::{ConnectSchedule, Side, Step};
+use crate::session::{SessionCore, SessionEvent, SessionState};
 use crate::status::SharedStatus;
 
-/// How long CLOSE_CONF is awaited (facts §7.4).
-const CLOSE_WAIT: Duration = Duration::from_secs(5);
+/// Size of the read buffer of a connection.
+const READ_CHUNK: usize = 16 * 1024;
 
-type Reply = oneshot::Sender<Result<Message, ClientError>>;
-
-struct Session {
-    side: Side,
-    stream: TcpStream,
-    buf: BytesMut,
-    frames: FrameDecoder,
-}
-
-enum Attempt {
-    Open(Session, Box<cti_proto::message::OpenConf>),
-    Retry(String),
-    Fatal(ClientError),
-}
-
-enum End {
-    Closed,
+/// How one attempt (connect, open, serve) ended.
+enum Outcome {
+    /// The open failed; the schedule goes on.
+    OpenFailed(String),
+    /// OPEN_REQ refused for a reason the configuration must fix: stop.
+    Rejected(ClientError),
+    /// The open session was lost.
     Lost(String),
+    /// The open session was reset because the event queue was full.
+    Overflow,
+    /// The client was closed.
+    Closed,
 }
 
 struct Driver {
     cfg: ClientConfig,
+    core: SessionCore,
     cmds: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::UnboundedSender<ClientEvent>,
-    outstanding: Outstanding<Reply>,
+    /// False once every handle is gone.
+    cmds_open: bool,
+    events: mpsc::Sender<ClientEvent>,
+    /// Callers waiting for a reply, by InvokeID.
+    pending: HashMap<u32, ReplyTx>,
+    /// Callers of `close` waiting for the driver to finish (answered when it stops).
+    closing: Vec<oneshot::Sender<()>>,
+    /// What a request is told while no session is open.
+    refusal: &'static str,
     start: Instant,
     status: SharedStatus,
 }
 
 pub(crate) async fn run(
     cfg: ClientConfig,
+    core: SessionCore,
     cmds: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::UnboundedSender<ClientEvent>,
+    events: mpsc::Sender<ClientEvent>,
     status: SharedStatus,
 ) {
     let seed = std::time::SystemTime::now()
@@ -74,112 +81,113 @@ pub(crate) async fn run(
     );
     let mut d = Driver {
         cfg,
+        core,
         cmds,
+        cmds_open: true,
         events,
-        outstanding: Outstanding::new(),
+        pending: HashMap::new(),
+        closing: Vec::new(),
+        refusal: CONNECTING,
         start: Instant::now(),
         status,
     };
-    loop {
-        let session = loop {
-            let Some(step) = schedule.next() else { return };
-            match step {
-                Step::Attempt(side) => {
-                    d.emit(ClientEvent::Connecting { side });
-                    match d.attempt(side).await {
-                        Some(Attempt::Open(s, conf)) => {
-                            d.status.update(|st| {
-                                st.side = Some(side);
-                                st.connected_at = Some(Instant::now());
-                                st.services_granted = conf.services_granted;
-                                st.sessions_opened += 1;
-                            });
-                            d.emit(ClientEvent::Connected {
-                                side,
-                                services_requested: d.cfg.services,
-                                services_granted: conf.services_granted,
-                                pg_status: conf.pg_status,
-                                peripheral_online: conf.peripheral_online,
-                            });
-                            break s;
-                        }
-                        Some(Attempt::Retry(reason)) => {
-                            d.emit(ClientEvent::AttemptFailed { side, reason });
-                        }
-                        Some(Attempt::Fatal(e)) => {
-                            d.emit(ClientEvent::Stopped(e));
-                            return;
-                        }
-                        None => return, // closed while connecting
-                    }
-                }
-                Step::Wait(wait) => {
-                    d.emit(ClientEvent::Waiting {
-                        secs: wait.as_secs(),
-                    });
-                    if !d.idle_for(wait).await {
-                        return;
-                    }
-                }
-            }
-        };
-        let side = session.side;
-        schedule.succeeded(side);
-        let end = d.serve(session).await;
-        d.status.update(|st| {
-            st.side = None;
-            st.connected_at = None;
-            st.services_granted = cti_proto::constants::ServiceMask(0);
-            st.outstanding_requests = 0;
-        });
-        match end {
-            End::Closed => return,
-            End::Lost(reason) => {
-                for (_, reply) in d.outstanding.drain() {
-                    let _ = reply.send(Err(ClientError::NotConnected(format!(
-                        "connection lost: {reason}"
-                    ))));
-                }
-                d.emit(ClientEvent::Disconnected { side, reason });
-            }
-        }
+    d.steps(&mut schedule).await;
+    for done in d.closing.drain(..) {
+        let _ = done.send(());
     }
 }
 
+/// What requests are told between sessions.
+const CONNECTING: &str = "connecting";
+/// What requests are told while the driver waits for the consumer to read after an overflow.
+const OVERFLOW_WAIT: &str =
+    "event queue full: waiting for the consumer to read before reconnecting";
+
 impl Driver {
-    fn emit(&self, e: ClientEvent) {
-        let _ = self.events.send(e);
+    /// Performs the schedule until the client is closed or stopped.
+    async fn steps<R: crate::schedule::RandomSource>(&mut self, schedule: &mut ConnectSchedule<R>) {
+        while let Some(step) = schedule.next() {
+            let side = match step {
+                Step::Attempt(side) => side,
+                Step::Wait(wait) => {
+                    let secs = wait.as_secs();
+                    if !self.emit(ClientEvent::Waiting { secs }).await || !self.idle_for(wait).await
+                    {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if !self.emit(ClientEvent::Connecting { side }).await {
+                return;
+            }
+            let next = match self.attempt(side).await {
+                Outcome::OpenFailed(reason) => ClientEvent::AttemptFailed { side, reason },
+                Outcome::Rejected(e) => {
+                    self.emit(ClientEvent::Stopped(e)).await;
+                    return;
+                }
+                Outcome::Lost(reason) => {
+                    schedule.succeeded(side);
+                    ClientEvent::Disconnected { side, reason }
+                }
+                Outcome::Overflow => {
+                    schedule.succeeded(side);
+                    let capacity = self.cfg.event_queue;
+                    self.refusal = OVERFLOW_WAIT;
+                    if !self.emit(ClientEvent::Overflow { side, capacity }).await {
+                        return;
+                    }
+                    let reason =
+                        format!("event queue full ({capacity} events unread): session reset");
+                    ClientEvent::Disconnected { side, reason }
+                }
+                Outcome::Closed => return,
+            };
+            if !self.emit(next).await {
+                return;
+            }
+            self.refusal = CONNECTING;
+        }
     }
 
     fn now(&self) -> Duration {
         self.start.elapsed()
     }
 
-    /// Publishes the number of outstanding requests in the status.
-    fn note_outstanding(&self) {
-        let n = self.outstanding.len();
-        self.status.update(|st| st.outstanding_requests = n);
-    }
-
-    fn addr(&self, side: Side) -> Option<&str> {
-        match side {
-            Side::A => Some(&self.cfg.side_a),
-            Side::B => self.cfg.side_b.as_deref(),
+    /// Reports a lifecycle event, waiting for room on the queue while answering commands; false when the
+    /// client was closed meanwhile.
+    async fn emit(&mut self, e: ClientEvent) -> bool {
+        let events = self.events.clone();
+        loop {
+            tokio::select! {
+                permit = events.reserve() => {
+                    // A consumer that dropped `Events` reads nothing: go on without it.
+                    if let Ok(permit) = permit {
+                        permit.send(e);
+                    }
+                    return true;
+                }
+                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
+            }
         }
     }
 
-    /// Answers commands while no session is open; false when the client was closed.
-    fn refuse(cmd: Option<Command>) -> bool {
+    /// Answers a command while no session is open; false when the client is closing.
+    fn refuse(&mut self, cmd: Option<Command>) -> bool {
         match cmd {
             Some(Command::Request { reply, .. }) => {
-                let _ = reply.send(Err(ClientError::NotConnected("connecting".into())));
+                let _ = reply.send(Err(ClientError::NotConnected(self.refusal.into())));
                 true
             }
             Some(Command::Close { done }) => {
-                let _ = done.send(());
+                self.closing.push(done);
                 false
             }
-            None => false,
+            None => {
+                self.cmds_open = false;
+                false
+            }
         }
     }
 
@@ -189,247 +197,233 @@ impl Driver {
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(until) => return true,
-                cmd = self.cmds.recv() => if !Self::refuse(cmd) { return false },
+                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
             }
         }
     }
 
-    /// One attempt; `None` when the client was closed meanwhile.
-    async fn attempt(&mut self, side: Side) -> Option<Attempt> {
-        let addr = self.addr(side)?.to_owned();
-        let timeout = self.cfg.open_timeout();
-        let invoke_id = self.outstanding.next_id();
-        let work = open_session(&self.cfg, side, &addr, invoke_id);
-        tokio::pin!(work);
-        let deadline = Instant::now() + timeout;
-        loop {
-            tokio::select! {
-                r = &mut work => return Some(r),
-                () = tokio::time::sleep_until(deadline) => {
-                    return Some(Attempt::Retry(format!("no OPEN_CONF within {} s", timeout.as_secs())));
+    /// A command while the core has (or is opening) a session.
+    fn command(&mut self, cmd: Option<Command>) {
+        let now = self.now();
+        match cmd {
+            Some(Command::Request { message, reply }) => match self.core.request(now, message) {
+                Ok(invoke_id) => {
+                    self.pending.insert(invoke_id, reply);
                 }
-                cmd = self.cmds.recv() => if !Self::refuse(cmd) { return None },
-            }
-        }
-    }
-
-    async fn write(&mut self, s: &mut Session, m: &Message) -> Result<(), String> {
-        let bytes = m.to_bytes(self.cfg.version).map_err(|e| e.to_string())?;
-        s.stream
-            .write_all(&bytes)
-            .await
-            .map_err(|e| format!("write failed: {e}"))
-    }
-
-    /// Serves an open session until it ends.
-    async fn serve(&mut self, mut s: Session) -> End {
-        let interval = self
-            .cfg
-            .heartbeat()
-            .unwrap_or(crate::heartbeat::HeartbeatInterval::DISABLED);
-        let mut hb = Heartbeats::new(interval, self.now());
-        loop {
-            // Frames already buffered first.
-            loop {
-                match s.frames.decode(&mut s.buf) {
-                    Ok(Some(f)) => self.dispatch(&f, &mut hb),
-                    Ok(None) => break,
-                    Err(e) => return End::Lost(format!("bad framing from the server: {e}")),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
                 }
-            }
-            let deadline = match (hb.next_deadline(), self.outstanding.next_deadline()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let at = deadline.map(|d| self.start + d);
-            tokio::select! {
-                read = s.stream.read_buf(&mut s.buf) => match read {
-                    Ok(0) => return End::Lost("the server closed the connection".into()),
-                    Err(e) => return End::Lost(format!("connection reset: {e}")),
-                    Ok(_) => {}
-                },
-                cmd = self.cmds.recv() => match cmd {
-                    Some(Command::Request { mut message, reply }) => {
-                        let id = self.outstanding.next_id();
-                        if !message.set_invoke_id(id) {
-                            let _ = reply.send(Err(ClientError::Failure(StatusCode::E_CTI_INVALID_MESSAGE_LENGTH)));
-                            continue;
-                        }
-                        if let Err(reason) = self.write(&mut s, &message).await {
-                            let _ = reply.send(Err(ClientError::NotConnected(reason.clone())));
-                            return End::Lost(reason);
-                        }
-                        let now = self.now();
-                        hb.sent_anything(now);
-                        self.outstanding.insert(id, reply, now + self.cfg.request_timeout());
-                        self.note_outstanding();
-                    }
-                    Some(Command::Close { done }) => {
-                        self.close(&mut s, &mut hb).await;
-                        let _ = done.send(());
-                        return End::Closed;
-                    }
-                    None => {
-                        self.close(&mut s, &mut hb).await;
-                        return End::Closed;
-                    }
-                },
-                () = async {
-                    match at {
-                        Some(at) => tokio::time::sleep_until(at).await,
-                        None => std::future::pending().await,
-                    }
-                } => {
-                    let now = self.now();
-                    for (_, reply) in self.outstanding.expired(now) {
-                        let _ = reply.send(Err(ClientError::Timeout(self.cfg.request_timeout_secs)));
-                    }
-                    self.note_outstanding();
-                    match hb.poll(now) {
-                        HeartbeatAction::Idle => {}
-                        HeartbeatAction::Send => {
-                            let id = self.outstanding.next_id();
-                            let mut req = HeartbeatReq::default();
-                            req.invoke_id = id;
-                            if let Err(reason) = self.write(&mut s, &Message::from(req)).await {
-                                return End::Lost(reason);
-                            }
-                            hb.sent_heartbeat(id, now);
-                            self.status.update(|st| st.heartbeats_sent += 1);
-                        }
-                        HeartbeatAction::Failed => {
-                            reset(&s);
-                            return End::Lost("3 heartbeats unanswered (half-open connection)".into());
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// A frame from the server: a reply to an outstanding request, a heartbeat answer, or an event.
-    fn dispatch(&mut self, f: &Frame, hb: &mut Heartbeats) {
-        let m = match Message::decode(f, self.cfg.version) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!("undecodable message from the server: {e}");
-                return;
-            }
-        };
-        if let Message::HeartbeatConf(c) = &m {
-            if let Some(sent) = hb.answered(c.invoke_id) {
-                let rtt = self.now().saturating_sub(sent);
-                self.status.update(|st| {
-                    st.heartbeats_answered += 1;
-                    st.last_heartbeat_rtt = Some(rtt);
-                });
-            }
-            return;
-        }
-        if let Some(reply) = m.invoke_id().and_then(|id| self.outstanding.complete(id)) {
-            self.note_outstanding();
-            let result = match m {
-                Message::FailureConf(f) => Err(ClientError::Failure(f.status)),
-                Message::ControlFailureConf(c) => Err(ClientError::ControlFailure {
-                    code: c.failure_code,
-                    peripheral_error: c.peripheral_error_code,
-                }),
-                other => Ok(other),
-            };
-            let _ = reply.send(result);
-            return;
-        }
-        if m.name().ends_with("_CONF") {
-            // A reply whose request timed out (or was failed on a loss): not an event of the server's own.
-            tracing::debug!("late {} for InvokeID {:?} dropped", m.name(), m.invoke_id());
-            return;
-        }
-        self.emit(ClientEvent::Message(m));
-    }
-
-    /// CLOSE_REQ, then up to 5 s for CLOSE_CONF (events meanwhile still go out).
-    async fn close(&mut self, s: &mut Session, hb: &mut Heartbeats) {
-        let id = self.outstanding.next_id();
-        let mut req = CloseReq::default();
-        req.invoke_id = id;
-        req.status = StatusCode::E_CTI_NO_ERROR;
-        if self.write(s, &Message::from(req)).await.is_err() {
-            return;
-        }
-        let until = Instant::now() + CLOSE_WAIT;
-        loop {
-            while let Ok(Some(f)) = s.frames.decode(&mut s.buf) {
-                if f.message_type == MessageType::CLOSE_CONF {
-                    let _ = s.stream.shutdown().await;
-                    return;
-                }
-                self.dispatch(&f, hb);
-            }
-            tokio::select! {
-                read = s.stream.read_buf(&mut s.buf) => if matches!(read, Ok(0) | Err(_)) { return },
-                () = tokio::time::sleep_until(until) => return,
-            }
-        }
-    }
-}
-
-/// Resets the connection when it is dropped (SO_LINGER 0).
-fn reset(s: &Session) {
-    #[allow(
-        deprecated,
-        reason = "the zero linger is wanted: the close must be a reset"
-    )]
-    let _ = s.stream.set_linger(Some(Duration::ZERO));
-}
-
-/// Connects to `addr`, sends OPEN_REQ and waits for the answer.
-async fn open_session(cfg: &ClientConfig, side: Side, addr: &str, invoke_id: u32) -> Attempt {
-    let stream = match TcpStream::connect(addr).await {
-        Ok(s) => s,
-        Err(e) => return Attempt::Retry(format!("{addr}: {e}")),
-    };
-    let _ = stream.set_nodelay(true);
-    #[allow(deprecated, reason = "SO_LINGER 0 as the reference recommends")]
-    let _ = stream.set_linger(Some(Duration::ZERO));
-    let mut s = Session {
-        side,
-        stream,
-        buf: BytesMut::with_capacity(16 * 1024),
-        frames: FrameDecoder::default(),
-    };
-    let open = match cfg.open_req(invoke_id) {
-        Ok(o) => o,
-        Err(e) => return Attempt::Fatal(e.into()),
-    };
-    let bytes = match Message::from(open).to_bytes(cfg.version) {
-        Ok(b) => b,
-        Err(e) => return Attempt::Fatal(ClientError::NotConnected(e.to_string())),
-    };
-    if let Err(e) = s.stream.write_all(&bytes).await {
-        return Attempt::Retry(format!("{addr}: {e}"));
-    }
-    loop {
-        let frame = match s.frames.decode(&mut s.buf) {
-            Ok(Some(f)) => f,
-            Ok(None) => match s.stream.read_buf(&mut s.buf).await {
-                Ok(0) => return Attempt::Retry(format!("{addr}: closed before OPEN_CONF")),
-                Err(e) => return Attempt::Retry(format!("{addr}: {e}")),
-                Ok(_) => continue,
             },
-            Err(e) => return Attempt::Retry(format!("{addr}: {e}")),
-        };
-        match Message::decode(&frame, cfg.version) {
-            Ok(Message::OpenConf(conf)) => return Attempt::Open(s, conf),
-            Ok(Message::FailureConf(f)) => {
-                return match open_rejection_hint(f.status) {
-                    None => Attempt::Retry(f.status.to_string()),
-                    Some(hint) => Attempt::Fatal(ClientError::OpenRejected {
-                        status: f.status,
-                        hint,
-                    }),
-                };
+            Some(Command::Close { done }) => {
+                self.closing.push(done);
+                self.core.close(now);
             }
-            _ => {}
+            None => {
+                self.cmds_open = false;
+                self.core.close(now);
+            }
         }
+    }
+
+    /// Hands every completed request to its caller.
+    fn deliver_replies(&mut self) {
+        while let Some(r) = self.core.poll_reply() {
+            if let Some(tx) = self.pending.remove(&r.invoke_id) {
+                let _ = tx.send(r.result);
+            }
+        }
+    }
+
+    /// Publishes what the core counts in the status.
+    fn sync_status(&self) {
+        let hb = self.core.heartbeat_stats();
+        let outstanding = self.core.outstanding();
+        self.status.update(|st| {
+            st.heartbeats_sent = hb.sent;
+            st.heartbeats_answered = hb.answered;
+            st.last_heartbeat_rtt = hb.last_rtt;
+            st.outstanding_requests = outstanding;
+        });
+    }
+
+    /// The session is over: the status shows none.
+    fn note_ended(&self, overflow: bool) {
+        self.status.update(|st| {
+            st.side = None;
+            st.connected_at = None;
+            st.services_granted = cti_proto::constants::ServiceMask(0);
+            st.outstanding_requests = 0;
+            if overflow {
+                st.event_overflows += 1;
+            }
+        });
+    }
+
+    /// Where the core's next deadline is, as tokio time.
+    fn deadline(&self) -> Option<Instant> {
+        self.core.poll_timeout().map(|d| self.start + d)
+    }
+
+    /// One attempt: connect to `side`, open the session, serve it until it ends.
+    async fn attempt(&mut self, side: Side) -> Outcome {
+        let addr = match side {
+            Side::A => Some(self.cfg.side_a.clone()),
+            Side::B => self.cfg.side_b.clone(),
+        };
+        let Some(addr) = addr else {
+            return Outcome::OpenFailed(format!("no address for side {}", side.name()));
+        };
+        self.core.open(self.now(), side);
+        let connect = TcpStream::connect(addr.as_str());
+        tokio::pin!(connect);
+        let stream = loop {
+            let at = self.deadline();
+            tokio::select! {
+                r = &mut connect => match r {
+                    Ok(s) => break Some(s),
+                    Err(e) => self.core.transport_lost(&format!("{addr}: {e}")),
+                },
+                () = sleep_until(at) => self.core.handle_timeout(self.now()),
+                cmd = self.cmds.recv(), if self.cmds_open => {
+                    self.command(cmd);
+                    self.deliver_replies();
+                }
+            }
+            // The open attempt failed, timed out, or the client was closed.
+            if self.core.state() == SessionState::Idle {
+                break None;
+            }
+        };
+        let Some(stream) = stream else {
+            return self.ended_unopened();
+        };
+        let _ = stream.set_nodelay(true);
+        // SO_LINGER 0 as the reference recommends: dropping the connection (after a loss, failed heartbeats or
+        // an overflow) resets it.
+        #[allow(deprecated, reason = "SO_LINGER 0 as the reference recommends")]
+        let _ = stream.set_linger(Some(Duration::ZERO));
+        self.serve(stream, &addr).await
+    }
+
+    /// The outcome of an attempt that ended before a transport existed.
+    fn ended_unopened(&mut self) -> Outcome {
+        self.deliver_replies();
+        while let Some(e) = self.core.poll_event() {
+            match e {
+                SessionEvent::OpenFailed { reason, .. } => return Outcome::OpenFailed(reason),
+                SessionEvent::OpenRejected { error, .. } => return Outcome::Rejected(error),
+                SessionEvent::Closed { .. } => return Outcome::Closed,
+                _ => {}
+            }
+        }
+        Outcome::Closed
+    }
+
+    /// Moves bytes between the connection and the core until the session ends.
+    async fn serve(&mut self, mut stream: TcpStream, addr: &str) -> Outcome {
+        let mut chunk = vec![0_u8; READ_CHUNK];
+        loop {
+            while let Some(bytes) = self.core.poll_transmit() {
+                if let Err(e) = stream.write_all(&bytes).await {
+                    let reason = match self.core.state() {
+                        SessionState::Opening(_) => format!("{addr}: {e}"),
+                        _ => format!("write failed: {e}"),
+                    };
+                    self.core.transport_lost(&reason);
+                }
+            }
+            self.deliver_replies();
+            if let Some(outcome) = self.report_events(&mut stream).await {
+                return outcome;
+            }
+            self.sync_status();
+            let at = self.deadline();
+            tokio::select! {
+                read = stream.read(&mut chunk) => {
+                    let opening = matches!(self.core.state(), SessionState::Opening(_));
+                    match read {
+                        Ok(0) if opening => {
+                            self.core.transport_lost(&format!("{addr}: closed before OPEN_CONF"));
+                        }
+                        Ok(0) => self.core.transport_lost("the server closed the connection"),
+                        Err(e) if opening => self.core.transport_lost(&format!("{addr}: {e}")),
+                        Err(e) => self.core.transport_lost(&format!("connection reset: {e}")),
+                        Ok(n) => {
+                            let now = self.now();
+                            self.core.handle_bytes(now, chunk.get(..n).unwrap_or_default());
+                        }
+                    }
+                }
+                cmd = self.cmds.recv(), if self.cmds_open => self.command(cmd),
+                () = sleep_until(at) => self.core.handle_timeout(self.now()),
+            }
+        }
+    }
+
+    /// Reports what the core reported; the outcome when the session ended.
+    async fn report_events(&mut self, stream: &mut TcpStream) -> Option<Outcome> {
+        while let Some(e) = self.core.poll_event() {
+            let event = match e {
+                SessionEvent::Opened { side, conf } => {
+                    self.status.update(|st| {
+                        st.side = Some(side);
+                        st.connected_at = Some(Instant::now());
+                        st.services_granted = conf.services_granted;
+                        st.sessions_opened += 1;
+                    });
+                    ClientEvent::Connected {
+                        side,
+                        services_requested: self.cfg.services,
+                        services_granted: conf.services_granted,
+                        pg_status: conf.pg_status,
+                        peripheral_online: conf.peripheral_online,
+                    }
+                }
+                SessionEvent::Message(m) => ClientEvent::Message(m),
+                SessionEvent::OpenFailed { reason, .. } => {
+                    return Some(Outcome::OpenFailed(reason));
+                }
+                SessionEvent::OpenRejected { error, .. } => return Some(Outcome::Rejected(error)),
+                SessionEvent::Lost { reason, .. } => {
+                    self.deliver_replies();
+                    self.note_ended(false);
+                    return Some(Outcome::Lost(reason));
+                }
+                SessionEvent::Closed { .. } => {
+                    self.deliver_replies();
+                    self.note_ended(false);
+                    let _ = stream.shutdown().await;
+                    return Some(Outcome::Closed);
+                }
+            };
+            if let Err(TrySendError::Full(_)) = self.events.try_send(event) {
+                if matches!(self.core.state(), SessionState::Closing(_)) {
+                    // Closing at the user's request: the rest of the session is not wanted.
+                    tracing::debug!("event queue full while closing: event dropped");
+                    continue;
+                }
+                return Some(self.overflow());
+            }
+        }
+        None
+    }
+
+    /// The event queue is full: the session is reset (the connection is dropped with SO_LINGER 0), its
+    /// outstanding requests fail, the overflow is counted.
+    fn overflow(&mut self) -> Outcome {
+        let capacity = self.cfg.event_queue;
+        tracing::warn!("event queue full ({capacity} events unread): resetting the session");
+        self.core.abort(&ClientError::Overflow { capacity });
+        self.deliver_replies();
+        self.note_ended(true);
+        Outcome::Overflow
+    }
+}
+
+/// Sleeps until `at`, or forever when there is no deadline.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -1,6 +1,8 @@
 //! The client's errors. Every error has a [`ClientError::kind`]; refusals carry Cisco's symbolic name.
 
+use cti_proto::Message;
 use cti_proto::constants::{ControlFailureCode, StatusCode};
+use cti_proto::error::EncodeError;
 
 use crate::config::ConfigError;
 
@@ -22,6 +24,15 @@ pub enum ErrorKind {
     NotConnected,
     /// The client was closed.
     Closed,
+    /// The server answered a request with a reply of another type than the request calls for.
+    UnexpectedReply,
+    /// The request cannot be encoded (a value too long for its field, a message over the size limit).
+    Encode,
+    /// The message has no InvokeID: it is not a request the client can send and match a reply to.
+    NoInvokeId,
+    /// The consumer fell behind the event stream: the client reset the session (see
+    /// [`crate::ClientEvent::Overflow`]).
+    Overflow,
 }
 
 /// An error of the client.
@@ -59,6 +70,28 @@ pub enum ClientError {
     /// The client was closed.
     #[error("the client is closed")]
     Closed,
+    /// The reply is of another type than the request calls for.
+    #[error("unexpected reply {name}")]
+    UnexpectedReply {
+        /// Cisco's name of the reply's message type.
+        name: &'static str,
+    },
+    /// The request could not be encoded; nothing was sent.
+    #[error("request not sent: {0}")]
+    Encode(#[from] EncodeError),
+    /// The message has no InvokeID field, so it cannot be sent as a request; nothing was sent.
+    #[error("{name} has no InvokeID: it is not a request")]
+    NoInvokeId {
+        /// Cisco's name of the message type.
+        name: &'static str,
+    },
+    /// The event queue was full (the consumer fell behind): the session was reset with this request
+    /// outstanding, or the client is waiting for the consumer to read before it reconnects.
+    #[error("event queue full ({capacity} events unread): the session was reset")]
+    Overflow {
+        /// The event queue's capacity ([`crate::ClientConfig::event_queue`]).
+        capacity: usize,
+    },
 }
 
 impl ClientError {
@@ -72,7 +105,16 @@ impl ClientError {
             ClientError::Timeout(_) => ErrorKind::Timeout,
             ClientError::NotConnected(_) => ErrorKind::NotConnected,
             ClientError::Closed => ErrorKind::Closed,
+            ClientError::UnexpectedReply { .. } => ErrorKind::UnexpectedReply,
+            ClientError::Encode(_) => ErrorKind::Encode,
+            ClientError::NoInvokeId { .. } => ErrorKind::NoInvokeId,
+            ClientError::Overflow { .. } => ErrorKind::Overflow,
         }
+    }
+
+    /// The error for a reply `m` of another type than the request calls for.
+    pub fn unexpected_reply(m: &Message) -> Self {
+        ClientError::UnexpectedReply { name: m.name() }
     }
 }
 
@@ -107,4 +149,69 @@ pub fn open_rejection_hint(status: StatusCode) -> Option<&'static str> {
         _ => "see the status in the CTI Server message reference",
     };
     Some(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use cti_proto::constants::MessageType;
+    use cti_proto::error::EncodeErrorKind;
+    use cti_proto::message::HeartbeatConf;
+
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_kind_and_a_readable_text() {
+        let encode = EncodeError {
+            message_type: MessageType::QUERY_AGENT_STATE_REQ,
+            field: "agent_id",
+            kind: EncodeErrorKind::ValueTooLong { len: 40, max: 12 },
+        };
+        let cases = [
+            (ClientError::Config(ConfigError::NoSideA), ErrorKind::Config),
+            (
+                ClientError::Failure(StatusCode::E_CTI_TIMEOUT),
+                ErrorKind::Failure,
+            ),
+            (ClientError::Timeout(15), ErrorKind::Timeout),
+            (
+                ClientError::NotConnected("connecting".into()),
+                ErrorKind::NotConnected,
+            ),
+            (ClientError::Closed, ErrorKind::Closed),
+            (
+                ClientError::unexpected_reply(&Message::from(HeartbeatConf::default())),
+                ErrorKind::UnexpectedReply,
+            ),
+            (ClientError::from(encode), ErrorKind::Encode),
+            (
+                ClientError::NoInvokeId {
+                    name: "BEGIN_CALL_EVENT",
+                },
+                ErrorKind::NoInvokeId,
+            ),
+            (ClientError::Overflow { capacity: 4 }, ErrorKind::Overflow),
+        ];
+        let texts: Vec<(ErrorKind, String)> = cases
+            .iter()
+            .map(|(e, k)| (e.kind(), format!("{k:?}: {e}")))
+            .collect();
+        for ((got, _), (_, want)) in texts.iter().zip(cases.iter()) {
+            assert_eq!(got, want);
+        }
+        let texts: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Config: configuration: side A address is missing (HOST:PORT, e.g. cti-a.example.com:42027)",
+                "Failure: request failed: E_CTI_TIMEOUT",
+                "Timeout: no reply within 15 s",
+                "NotConnected: not connected: connecting",
+                "Closed: the client is closed",
+                "UnexpectedReply: unexpected reply HEARTBEAT_CONF",
+                "Encode: request not sent: QUERY_AGENT_STATE_REQ: agent_id: value of 40 bytes exceeds the maximum of 12",
+                "NoInvokeId: BEGIN_CALL_EVENT has no InvokeID: it is not a request",
+                "Overflow: event queue full (4 events unread): the session was reset",
+            ]
+        );
+    }
 }

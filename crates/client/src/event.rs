@@ -48,6 +48,17 @@ pub enum ClientEvent {
         /// Why.
         reason: String,
     },
+    /// The consumer fell behind: the event queue held `capacity` unread events and the next one did not fit,
+    /// so the client reset the session (as a CTI Server drops a client too slow to read) rather than drop
+    /// events silently or grow without bound. Reported once the consumer reads again, before the
+    /// [`ClientEvent::Disconnected`] of that session; the client then reconnects by the 17 steps (same side
+    /// first, at once). Events after the last one delivered were lost: reconcile as after any reconnect.
+    Overflow {
+        /// The side of the session that was reset.
+        side: Side,
+        /// The event queue's capacity ([`crate::ClientConfig::event_queue`]).
+        capacity: usize,
+    },
     /// A message the server sent unasked: call and agent events, SYSTEM_EVENT, FAILURE_EVENT, ...
     Message(Message),
     /// The client stopped for good (e.g. the server refused OPEN_REQ for a reason the configuration must fix).

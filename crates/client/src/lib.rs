@@ -10,6 +10,8 @@
 //! * [`schedule`] — Side A/B selection, the 17 steps, as a pure iterator with the random source injected;
 //! * [`heartbeat`] — heartbeat interval rules (−1 disables, ≥ 5 s), when to send, three unanswered = failure;
 //! * [`invoke`] — unique InvokeIDs, replies matched by InvokeID in any order, timeouts, failure on disconnect;
+//! * [`session`] — the session state machine ([`session::SessionCore`]): open handshake, replies vs events,
+//!   heartbeats, timeouts, CLOSE handshake, framing; fed bytes and time, polled for bytes, replies and events;
 //! * [`config`] — the client configuration (builder and serde), the generic message masks, OPEN_REQ.
 //!
 //! ```
@@ -23,6 +25,7 @@
 //! ```
 
 mod client;
+mod command;
 pub mod config;
 mod driver;
 pub mod error;
@@ -31,6 +34,7 @@ pub mod heartbeat;
 pub mod invoke;
 pub mod requests;
 pub mod schedule;
+pub mod session;
 pub mod status;
 
 pub use client::{Client, Events};

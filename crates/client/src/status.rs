@@ -29,6 +29,9 @@ pub struct ClientStatus {
     pub last_heartbeat_rtt: Option<Duration>,
     /// Requests sent and not answered yet.
     pub outstanding_requests: usize,
+    /// Sessions reset because the event queue was full (the consumer fell behind); see
+    /// [`crate::ClientEvent::Overflow`].
+    pub event_overflows: u64,
 }
 
 /// The driver's writable side of the status.
