@@ -251,7 +251,9 @@ impl GatewayConfig {
             )));
         }
         if self.buffer == 0 {
-            return Err(GatewayConfigError::Stream("buffer must be at least 1".into()));
+            return Err(GatewayConfigError::Stream(
+                "buffer must be at least 1".into(),
+            ));
         }
         Ok(())
     }

@@ -177,7 +177,12 @@ impl Recorder {
                     "agent": agent_json.clone(),
                 });
                 let seq = self.record(b, t, ctx, "agent", &to.to_string(), line);
-                b.kv.push(put(AGENTS_BUCKET, agent_key(&src, agent_id), agent_json, seq));
+                b.kv.push(put(
+                    AGENTS_BUCKET,
+                    agent_key(&src, agent_id),
+                    agent_json,
+                    seq,
+                ));
             }
             Change::AgentRekeyed { from, to } => {
                 let line = change_json(c, model).unwrap_or_default();

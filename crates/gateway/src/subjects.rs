@@ -51,7 +51,12 @@ pub fn key_part(id: &str, out: &mut String) {
 }
 
 fn hex(n: u8) -> char {
-    char::from(b"0123456789ABCDEF".get(usize::from(n)).copied().unwrap_or(b'0'))
+    char::from(
+        b"0123456789ABCDEF"
+            .get(usize::from(n))
+            .copied()
+            .unwrap_or(b'0'),
+    )
 }
 
 /// The `cti_calls` key of a call.

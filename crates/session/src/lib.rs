@@ -50,6 +50,17 @@
 //! comes back online, its calls the outage left uncertain are asked about the same way (resumed, or ended
 //! "peripheral offline"). See [`reconcile`].
 //!
+//! ## Back-pressure
+//!
+//! Memory stays bounded when a consumer stops reading: the client's event queue holds at most
+//! [`ClientConfig::event_queue`](cti_client::ClientConfig::event_queue) events; when it is full the client resets
+//! that CTI session (as a CTI Server treats a slow client), counts it (`ClientStatus::event_overflows`) and, once
+//! the consumer reads again, reports [`ClientEvent::Overflow`](cti_client::ClientEvent::Overflow) — an update and
+//! an `OVERFLOW` line — before the `DISCONNECTED` of that session; then it reconnects and the session reconciles
+//! as after any reconnect. The session itself holds only the updates of the one event it is handing out, and at
+//! most [`ReconcileConfig::max_in_flight`] reconciliation answers (an unread answer stops the asking). Nothing
+//! is dropped silently.
+//!
 //! ## The JSON line format
 //!
 //! [`Update::lines`] turns an update into JSON objects, one per line, each with a `"type"`: the line format of
@@ -64,6 +75,7 @@
 //! | `CONNECTED` | `side`, `services_requested`, `services_granted`, `services_not_granted`, `pg_status`, `peripheral_online` |
 //! | `DISCONNECTED` | `side`, `reason` |
 //! | `STOPPED` | `error` |
+//! | `OVERFLOW` | `side`, `capacity`: the consumer fell behind, the client's event queue (`ClientConfig::event_queue`) filled, and the session on `side` was reset (then `DISCONNECTED`, a reconnect and reconciliation follow) |
 //! | `CALL_BEGAN` | `connection_call_id`, `connection_device_id`, `ani`, `dnis` |
 //! | `CALL_ENDED` | `connection_call_id`, `connection_device_id`, `reason` (`end call`, `lost during outage`, `peripheral offline`, `ended during outage`) |
 //! | `CALL_REKEYED` | `from`, `to` |

@@ -39,6 +39,9 @@ pub fn lifecycle_json(e: &ClientEvent) -> Option<Value> {
             json!({"type": "DISCONNECTED", "side": side.name(), "reason": reason})
         }
         ClientEvent::Stopped(err) => json!({"type": "STOPPED", "error": err.to_string()}),
+        ClientEvent::Overflow { side, capacity } => {
+            json!({"type": "OVERFLOW", "side": side.name(), "capacity": capacity})
+        }
         _ => return None,
     })
 }
@@ -136,7 +139,7 @@ pub enum Tone {
 /// The tone of a line of kind `kind`.
 pub fn tone(kind: &str) -> Tone {
     match kind {
-        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" => Tone::Trouble,
+        "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" | "OVERFLOW" => Tone::Trouble,
         "CONNECTED" => Tone::Connected,
         "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => Tone::Connecting,
         "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "AGENT_REKEYED" | "CALL_RECONCILED"

@@ -281,3 +281,61 @@ async fn a_returning_peripheral_has_its_uncertain_calls_reconciled() {
     s.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_consumer_that_stops_reading_gets_an_overflow_then_a_reconciled_session() {
+    let _clock = FineClock::start();
+    let sim = long_calls_sim().await;
+    let mut client = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .side_b(sim.addr(Side::B).to_string())
+        .credentials("session-test", "")
+        .services(CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL)
+        .heartbeat_secs(5)
+        .build()
+        .unwrap();
+    client.event_queue = 8;
+    client.agent_state_mask = cti_proto::constants::AgentStateMask::KNOWN;
+    let mut s = Session::start(SessionConfig::new("pg1", client)).unwrap();
+    let mut r = Reader::new();
+    r.until(&mut s, |s, _| s.model().calls().count() >= 2).await;
+    let known: BTreeSet<_> = s.model().calls().map(|c| c.key.clone()).collect();
+
+    // The consumer stops reading for 20 s while the calls keep coming: more than 8 events.
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert_eq!(s.status().event_overflows, 1);
+    sim.handle().set_traffic(0.0);
+
+    // Reading again: at most the 8 queued events, then OVERFLOW, DISCONNECTED, the reconnect on the same side
+    // and the reconciliation of every call known before.
+    let from = r.updates.len();
+    r.until(&mut s, |_, u| {
+        matches!(u.kind, UpdateKind::Reconciling { .. })
+    })
+    .await;
+    let after = &r.updates[from..];
+    let queued = after.iter().take_while(|u| u.message().is_some()).count();
+    assert!(queued <= 8, "{after:?}");
+    let lifecycle: Vec<Value> = after[queued..].iter().flat_map(|u| s.lines(u)).collect();
+    assert_eq!(
+        lifecycle.iter().map(kind).collect::<Vec<_>>(),
+        [
+            "OVERFLOW",
+            "DISCONNECTED",
+            "CONNECTING",
+            "CONNECTED",
+            "RECONCILING"
+        ],
+    );
+    let overflow = r.lines.iter().find(|l| kind(l) == "OVERFLOW").unwrap();
+    assert_eq!(overflow["side"], "A");
+    assert_eq!(overflow["capacity"], 8);
+    assert_eq!(s.status().side, Some(cti_client::Side::A));
+    let asked: BTreeSet<_> = s
+        .model()
+        .awaiting_reannouncement()
+        .map(|c| c.key.clone())
+        .collect();
+    assert!(known.is_subset(&asked), "{known:?} {asked:?}");
+    s.close().await;
+    sim.shutdown().await;
+}
