@@ -45,6 +45,16 @@ pub enum KvOp {
         /// The key.
         key: String,
     },
+    /// Delete every key of `bucket` that starts with `prefix` and is not in `keep` (after a resync, the keys
+    /// of calls and agents that ended while records were lost).
+    Prune {
+        /// `cti_calls` or `cti_agents`.
+        bucket: &'static str,
+        /// `<source>.`
+        prefix: String,
+        /// The keys written by the resync.
+        keep: std::collections::BTreeSet<String>,
+    },
 }
 
 /// What one update becomes.
@@ -114,6 +124,44 @@ impl Recorder {
         let line = json!({"type": "GAP", "from_seq": from, "to_seq": to, "lost": to + 1 - from});
         self.record(&mut b, received, ctx, "session", "gap", line);
         b
+    }
+
+    /// After a gap: KV writes that make both buckets equal to `model` again (every call and agent written, the
+    /// keys of those gone pruned), tagged with the gap record's sequence `seq`.
+    pub fn resync(&self, model: &Model, seq: u64) -> Vec<KvOp> {
+        let mut ops = Vec::new();
+        let mut keep = std::collections::BTreeSet::new();
+        for call in model.calls() {
+            let key = call_key(&self.source, &call.key);
+            keep.insert(key.clone());
+            ops.push(put(
+                CALLS_BUCKET,
+                key,
+                serde_json::to_value(call).unwrap_or_default(),
+                seq,
+            ));
+        }
+        ops.push(KvOp::Prune {
+            bucket: CALLS_BUCKET,
+            prefix: format!("{}.", self.source),
+            keep: std::mem::take(&mut keep),
+        });
+        for agent in model.agents() {
+            let key = agent_key(&self.source, &agent.agent_id);
+            keep.insert(key.clone());
+            ops.push(put(
+                AGENTS_BUCKET,
+                key,
+                serde_json::to_value(agent).unwrap_or_default(),
+                seq,
+            ));
+        }
+        ops.push(KvOp::Prune {
+            bucket: AGENTS_BUCKET,
+            prefix: format!("{}.", self.source),
+            keep,
+        });
+        ops
     }
 
     /// Skips `n` sequence numbers (records that could not be buffered), returning the range skipped.

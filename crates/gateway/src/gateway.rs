@@ -1,0 +1,242 @@
+//! [`Gateway`]: connects to NATS, creates or updates the stream and the KV buckets, and runs every source.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, stream};
+use cti_session::{Session, SessionConfig};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::config::{GatewayConfig, NatsConfig, Storage, StreamSettings};
+use crate::metrics::SourceMetrics;
+use crate::records::Recorder;
+use crate::subjects::{AGENTS_BUCKET, CALLS_BUCKET, STREAM_SUBJECTS};
+use crate::{publisher, source};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The configuration was refused.
+    #[error(transparent)]
+    Config(#[from] crate::config::GatewayConfigError),
+    /// NATS could not be reached or refused the login.
+    #[error("NATS at {url}: {reason}")]
+    Nats {
+        /// The URL tried.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The stream or a KV bucket could not be created or updated.
+    #[error("JetStream: {0}")]
+    JetStream(String),
+    /// A source's client could not start.
+    #[error("source {source_name:?}: {error}")]
+    Source {
+        /// The source.
+        source_name: String,
+        /// Why.
+        error: cti_client::ClientError,
+    },
+}
+
+/// One running source, as the HTTP endpoints and tests see it.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// The name.
+    pub name: String,
+    /// Its counters.
+    pub metrics: Arc<SourceMetrics>,
+}
+
+/// A running gateway: one CTI session per source, every update published to JetStream. [`Gateway::stop`]
+/// closes the sessions with CLOSE_REQ and publishes what is left.
+#[derive(Debug)]
+pub struct Gateway {
+    sources: Vec<SourceInfo>,
+    stop: watch::Sender<bool>,
+    sessions: JoinSet<()>,
+    publishers: JoinSet<()>,
+    nats: async_nats::Client,
+}
+
+impl Gateway {
+    /// Checks the configuration, connects to NATS, creates or updates the stream and the `cti_calls` /
+    /// `cti_agents` buckets, then starts every source's session and publisher.
+    pub async fn start(cfg: GatewayConfig) -> Result<Gateway, GatewayError> {
+        cfg.validate()?;
+        let nats = connect(&cfg.nats).await?;
+        let js = jetstream::ContextBuilder::new()
+            .ack_timeout(Duration::from_secs(5))
+            .max_ack_inflight(4 * publisher::WINDOW)
+            .build(nats.clone());
+        ensure_stream(&js, &cfg.stream).await?;
+        for bucket in [CALLS_BUCKET, AGENTS_BUCKET] {
+            ensure_bucket(&js, bucket, &cfg.stream).await?;
+        }
+        let (stop, stop_rx) = watch::channel(false);
+        let mut sessions = JoinSet::new();
+        let mut publishers = JoinSet::new();
+        let mut infos = Vec::new();
+        for s in &cfg.sources {
+            let metrics = Arc::new(SourceMetrics::default());
+            let session = Session::start(SessionConfig::new(s.name.clone(), s.client.clone()))
+                .map_err(|error| GatewayError::Source {
+                    source_name: s.name.clone(),
+                    error,
+                })?;
+            let (tx, rx) = mpsc::channel(cfg.buffer);
+            publishers.spawn(publisher::run(
+                js.clone(),
+                s.name.clone(),
+                rx,
+                Arc::clone(&metrics),
+            ));
+            sessions.spawn(source::run(
+                session,
+                Recorder::new(s.name.clone(), 1),
+                s.client.version,
+                tx,
+                Arc::clone(&metrics),
+                stop_rx.clone(),
+            ));
+            infos.push(SourceInfo {
+                name: s.name.clone(),
+                metrics,
+            });
+        }
+        Ok(Gateway {
+            sources: infos,
+            stop,
+            sessions,
+            publishers,
+            nats,
+        })
+    }
+
+    /// The sources, in configuration order.
+    pub fn sources(&self) -> &[SourceInfo] {
+        &self.sources
+    }
+
+    /// Whether NATS is connected now.
+    pub fn nats_connected(&self) -> bool {
+        self.nats.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Closes every CTI session (CLOSE_REQ), waits until what was received is published (at most `flush`), and
+    /// stops.
+    pub async fn stop(mut self, flush: Duration) {
+        let _ = self.stop.send(true);
+        while self.sessions.join_next().await.is_some() {}
+        // The sessions' senders are gone: each publisher ends once its queue is published.
+        let _ = tokio::time::timeout(flush, async {
+            while self.publishers.join_next().await.is_some() {}
+        })
+        .await;
+        self.publishers.abort_all();
+    }
+}
+
+async fn connect(c: &NatsConfig) -> Result<async_nats::Client, GatewayError> {
+    let fail = |reason: String| GatewayError::Nats {
+        url: c.url.clone(),
+        reason,
+    };
+    let mut opts = async_nats::ConnectOptions::new()
+        .name("ctikit-gateway")
+        .connection_timeout(Duration::from_secs(5))
+        .retry_on_initial_connect();
+    if let (Some(user), Some(pass)) = (&c.user, &c.password) {
+        opts = opts.user_and_password(
+            user.clone(),
+            String::from_utf8_lossy(pass.expose()).into_owned(),
+        );
+    }
+    if let Some(token) = &c.token {
+        opts = opts.token(String::from_utf8_lossy(token.expose()).into_owned());
+    }
+    if let Some(path) = &c.creds_file {
+        opts = opts
+            .credentials_file(path)
+            .await
+            .map_err(|e| fail(format!("credentials file {path}: {e}")))?;
+    }
+    if c.tls {
+        opts = opts.require_tls(true);
+    }
+    if let Some(ca) = &c.tls_ca {
+        opts = opts.add_root_certificates(ca.into());
+    }
+    let client = opts
+        .connect(c.url.as_str())
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    // retry_on_initial_connect returns at once: wait (bounded) for the first connection so that a wrong URL is
+    // reported at start, not as a stream error later.
+    let connected = tokio::time::timeout(Duration::from_secs(10), async {
+        while client.connection_state() != async_nats::connection::State::Connected {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    if connected.is_err() {
+        return Err(fail("not reachable within 10 s".into()));
+    }
+    Ok(client)
+}
+
+fn storage(s: Storage) -> stream::StorageType {
+    match s {
+        Storage::File => stream::StorageType::File,
+        Storage::Memory => stream::StorageType::Memory,
+    }
+}
+
+async fn ensure_stream(js: &jetstream::Context, s: &StreamSettings) -> Result<(), GatewayError> {
+    let cfg = stream::Config {
+        name: s.name.clone(),
+        subjects: vec![STREAM_SUBJECTS.to_owned()],
+        storage: storage(s.storage),
+        max_age: s.max_age(),
+        max_bytes: s.max_bytes,
+        num_replicas: s.replicas,
+        duplicate_window: Duration::from_secs(s.duplicate_window_secs),
+        ..Default::default()
+    };
+    js.create_or_update_stream(cfg)
+        .await
+        .map_err(|e| GatewayError::JetStream(format!("stream {}: {e}", s.name)))?;
+    Ok(())
+}
+
+/// A KV bucket is a stream named `KV_<bucket>`; it is created (or updated) as such here, with the settings the
+/// KV protocol expects, because async-nats' own bucket creation first asks for account details that
+/// nats-server 2.9 (Debian's) answers in a shape it does not read.
+async fn ensure_bucket(
+    js: &jetstream::Context,
+    bucket: &str,
+    s: &StreamSettings,
+) -> Result<(), GatewayError> {
+    let cfg = stream::Config {
+        name: format!("KV_{bucket}"),
+        subjects: vec![format!("$KV.{bucket}.>")],
+        max_messages_per_subject: 1,
+        storage: storage(s.storage),
+        num_replicas: s.replicas,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        ..Default::default()
+    };
+    js.create_or_update_stream(cfg)
+        .await
+        .map_err(|e| GatewayError::JetStream(format!("KV bucket {bucket}: {e}")))?;
+    js.get_key_value(bucket)
+        .await
+        .map_err(|e| GatewayError::JetStream(format!("KV bucket {bucket}: {e}")))?;
+    Ok(())
+}
