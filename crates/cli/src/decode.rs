@@ -16,7 +16,9 @@ use crate::proto_version::VersionArg;
                   standard input and print one JSON object per message per line.\n\n\
                   On a malformed stream (oversize length, a body that does not decode, a truncated final \
                   message, bad hex) the messages before the problem are printed, then one line on standard \
-                  error names the stream offset of the message and the problem, and the exit status is 2."
+                  error names the stream offset of the message and the problem, and the exit status is 2.\n\n\
+                  Credentials (ClientPassword, AgentPassword) are printed as \"<redacted>\" unless \
+                  --show-secrets is given; `cti encode` refuses that placeholder."
 )]
 pub struct DecodeArgs {
     #[command(flatten)]
@@ -24,6 +26,9 @@ pub struct DecodeArgs {
     /// Read the input as hex text (whitespace ignored) instead of binary
     #[arg(long)]
     hex: bool,
+    /// Print credentials (ClientPassword, AgentPassword) instead of "<redacted>"
+    #[arg(long)]
+    show_secrets: bool,
     #[command(flatten)]
     input: InputArg,
 }
@@ -36,7 +41,12 @@ pub fn run(args: &DecodeArgs) -> Result<(), CliError> {
     } else {
         ByteStream::binary(data)
     };
-    Output::stdout().run(|out| decode_stream(stream, args.version.version, out))
+    let decode = |out: &mut Output| decode_stream(stream, args.version.version, out);
+    if args.show_secrets {
+        cti_proto::secret::reveal(|| Output::stdout().run(decode))
+    } else {
+        Output::stdout().run(decode)
+    }
 }
 
 /// Prints every message of `stream`, stopping at the first problem.

@@ -4,7 +4,7 @@
 use std::io;
 
 use cti_proto::raw::HexError;
-use cti_proto::{DecodeError, EncodeError, FrameError};
+use cti_proto::{DecodeError, EncodeError, EncodeErrorKind, FrameError};
 
 /// Exit status of a usage error or of bad input (clap uses 2 for usage errors too).
 pub const EXIT_INPUT: u8 = 2;
@@ -86,5 +86,18 @@ pub enum LineProblem {
     Json(String),
     /// A valid message whose values do not fit the wire format.
     #[error(transparent)]
-    Encode(#[from] EncodeError),
+    Encode(EncodeError),
+    /// A credential given as the redaction placeholder (JSON from `cti decode` without `--show-secrets`).
+    #[error("{0} (`cti decode` redacts credentials unless given --show-secrets)")]
+    Redacted(EncodeError),
+}
+
+impl From<EncodeError> for LineProblem {
+    fn from(e: EncodeError) -> Self {
+        if e.kind == EncodeErrorKind::RedactedPlaceholder {
+            LineProblem::Redacted(e)
+        } else {
+            LineProblem::Encode(e)
+        }
+    }
 }

@@ -85,6 +85,12 @@ pub enum EncodeErrorKind {
         /// Largest count the fixed field can hold.
         max: usize,
     },
+    /// A credential (ClientPassword, AgentPassword) whose value is the redaction placeholder `<redacted>`: it
+    /// comes from redacted JSON fed back, and sending it would send the text `<redacted>` as the password.
+    #[error(
+        "the value is the redaction placeholder \"<redacted>\", not a credential; give the real value"
+    )]
+    RedactedPlaceholder,
     /// The whole message exceeds the maximum message size of the protocol version.
     #[error(
         "message of {len} bytes exceeds the maximum message size {max} of this protocol version"

@@ -130,6 +130,9 @@ impl FloatValue for Secret {
         self.len()
     }
     fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        if crate::secret::is_placeholder(self.expose()) {
+            return Err(EncodeErrorKind::RedactedPlaceholder);
+        }
         too_long(self.len(), max)
     }
     fn put_data(&self, buf: &mut BytesMut) {
@@ -145,6 +148,9 @@ impl FloatValue for SecretString {
         self.0.data_len()
     }
     fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        if crate::secret::is_placeholder(self.0.as_bytes()) {
+            return Err(EncodeErrorKind::RedactedPlaceholder);
+        }
         self.0.check(max)
     }
     fn put_data(&self, buf: &mut BytesMut) {
@@ -512,6 +518,40 @@ mod tests {
                 }
             ))
         );
+    }
+
+    #[test]
+    fn the_redaction_placeholder_is_not_encoded() {
+        let mut buf = BytesMut::new();
+        let mut w = Writer::new(&mut buf, FloatWidth::Narrow, MessageType::OPEN_REQ);
+        let e = w
+            .field(
+                2,
+                &Secret::from(crate::secret::REDACTED),
+                64,
+                "client_password",
+            )
+            .err();
+        assert_eq!(
+            e.map(|e| (e.field, e.kind)),
+            Some(("client_password", EncodeErrorKind::RedactedPlaceholder))
+        );
+        let e = w
+            .field(
+                49,
+                &SecretString::from(crate::secret::REDACTED),
+                64,
+                "agent_password",
+            )
+            .err()
+            .map(|e| e.kind);
+        assert_eq!(e, Some(EncodeErrorKind::RedactedPlaceholder));
+        // Anything else, "<redacted" included, is a credential like any other.
+        assert!(
+            w.field(2, &Secret::from("<redacted"), 64, "client_password")
+                .is_ok()
+        );
+        assert_eq!(&buf[..], b"\x02\x09<redacted");
     }
 
     #[test]
