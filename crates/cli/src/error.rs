@@ -68,7 +68,7 @@ impl CliError {
 #[derive(Debug, thiserror::Error)]
 pub enum StreamProblem {
     /// The framing is broken (oversize length, truncated final message).
-    #[error(transparent)]
+    #[error("{}", frame_problem(.0))]
     Frame(#[from] FrameError),
     /// A message body does not decode.
     #[error(transparent)]
@@ -76,6 +76,19 @@ pub enum StreamProblem {
     /// The hex text (`--hex`) is not valid hex.
     #[error("bad hex input: {0}")]
     Hex(#[from] HexError),
+}
+
+/// A framing problem without its stream offset, which [`CliError::Stream`] gives once already.
+fn frame_problem(e: &FrameError) -> String {
+    match e {
+        FrameError::TooLong { length, max, .. } => format!(
+            "the message announces {length} body bytes, over the maximum of {max} (E_CTI_INVALID_MESSAGE_LENGTH)"
+        ),
+        FrameError::Truncated {
+            needed, available, ..
+        } => format!("the stream ends inside the message ({available} of {needed} bytes present)"),
+        other => other.to_string(),
+    }
 }
 
 /// What is wrong with one JSON line given to `cti encode`.

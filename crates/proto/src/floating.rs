@@ -3,7 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::constants::MessageType;
+use crate::constants::{MessageType, Tag};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::frame::HEADER_LEN;
 use crate::named::{self, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE, NamedArray, NamedVariable};
@@ -246,8 +246,24 @@ pub(crate) fn error(
     DecodeError {
         message_type: mt,
         field,
+        tag: None,
         offset: body_offset + HEADER_LEN,
         kind,
+    }
+}
+
+/// The error for the floating field `field` with tag `tag` whose header is at body offset `offset`.
+#[cold]
+fn tagged(
+    mt: MessageType,
+    field: &'static str,
+    tag: u16,
+    offset: usize,
+    kind: DecodeErrorKind,
+) -> DecodeError {
+    DecodeError {
+        tag: Some(Tag(tag)),
+        ..error(mt, field, offset, kind)
     }
 }
 
@@ -315,12 +331,15 @@ pub(crate) fn next<'a>(
         }
     };
     if rest.len() - header < len {
-        return Err(truncated(
+        return Err(tagged(
             mt,
             "floating field data",
+            tag,
             offset,
-            len,
-            rest.len() - header,
+            DecodeErrorKind::Truncated {
+                needed: len,
+                available: rest.len() - header,
+            },
         ));
     }
     let start = offset + header;
@@ -357,7 +376,7 @@ pub(crate) fn value<V: FloatValue>(
     mt: MessageType,
     field: &'static str,
 ) -> Result<V, DecodeError> {
-    V::decode_data(f.tag, f.data).map_err(|k| error(mt, field, f.offset, k))
+    V::decode_data(f.tag, f.data).map_err(|k| tagged(mt, field, f.tag, f.offset, k))
 }
 
 /// Stores a single (at most once) floating field; a repeated occurrence is kept as an unknown field.
