@@ -27,9 +27,10 @@ pub struct Target {
     /// ClientID
     #[arg(long, value_name = "ID", global = true)]
     client_id: Option<String>,
-    /// ClientPassword
-    #[arg(long, value_name = "PASSWORD", global = true)]
-    client_password: Option<String>,
+    /// ClientPassword; without this flag the environment variable CTI_CLIENT_PASSWORD is read (which keeps it out
+    /// of shell history)
+    #[arg(long, value_name = "PASSWORD", global = true, value_parser = crate::password::parse)]
+    client_password: Option<cti_proto::Secret>,
     /// PeripheralID of the agent
     #[arg(long, value_name = "ID", default_value_t = 5000, global = true)]
     peripheral: u32,
@@ -74,9 +75,7 @@ impl Target {
         if let Some(id) = &self.client_id {
             c.client_id.clone_from(id);
         }
-        if let Some(pw) = &self.client_password {
-            c.client_password = cti_proto::Secret::from(pw.as_str());
-        }
+        crate::password::apply(&mut c, self.client_password.as_ref());
         // One-shot commands control: whatever the profile asks, they need these two.
         c.services |=
             ServiceMask::CTI_SERVICE_CLIENT_CONTROL | ServiceMask::CTI_SERVICE_CALL_DATA_UPDATE;
@@ -364,4 +363,34 @@ pub fn run_call(args: &CallArgs) -> Result<(), CliError> {
                 .map(|()| done("SET_CALL_DATA_CONF")),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Agent {
+        #[command(flatten)]
+        args: AgentArgs,
+    }
+
+    #[test]
+    fn client_password_reaches_the_config() {
+        let parsed = Agent::try_parse_from([
+            "agent",
+            "ready",
+            "--a",
+            "127.0.0.1:1",
+            "--client-password",
+            "hunter2",
+        ]);
+        let cfg = parsed.ok().and_then(|p| p.args.target.config().ok());
+        assert_eq!(
+            cfg.as_ref().map(|c| c.client_password.expose()),
+            Some(&b"hunter2"[..])
+        );
+    }
 }

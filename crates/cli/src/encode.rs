@@ -17,7 +17,10 @@ use crate::proto_version::VersionArg;
                   from FILE or standard input into framed GED-188 binary on standard output.\n\n\
                   On a line that is not a message, or a value that does not fit the wire format, the messages \
                   of the lines before it are written (nothing of the failing line), then one line on standard \
-                  error names the line number and the problem, and the exit status is 2."
+                  error names the line number and the problem, and the exit status is 2.\n\n\
+                  A credential (client_password, agent_password) given as the redaction placeholder \
+                  \"<redacted>\" that `cti decode` prints is refused (exit status 2): decode with \
+                  --show-secrets to keep the real value."
 )]
 pub struct EncodeArgs {
     #[command(flatten)]

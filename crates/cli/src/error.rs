@@ -4,7 +4,7 @@
 use std::io;
 
 use cti_proto::raw::HexError;
-use cti_proto::{DecodeError, EncodeError, FrameError};
+use cti_proto::{DecodeError, EncodeError, EncodeErrorKind, FrameError};
 
 /// Exit status of a usage error or of bad input (clap uses 2 for usage errors too).
 pub const EXIT_INPUT: u8 = 2;
@@ -68,7 +68,7 @@ impl CliError {
 #[derive(Debug, thiserror::Error)]
 pub enum StreamProblem {
     /// The framing is broken (oversize length, truncated final message).
-    #[error(transparent)]
+    #[error("{}", frame_problem(.0))]
     Frame(#[from] FrameError),
     /// A message body does not decode.
     #[error(transparent)]
@@ -76,6 +76,19 @@ pub enum StreamProblem {
     /// The hex text (`--hex`) is not valid hex.
     #[error("bad hex input: {0}")]
     Hex(#[from] HexError),
+}
+
+/// A framing problem without its stream offset, which [`CliError::Stream`] gives once already.
+fn frame_problem(e: &FrameError) -> String {
+    match e {
+        FrameError::TooLong { length, max, .. } => format!(
+            "the message announces {length} body bytes, over the maximum of {max} (E_CTI_INVALID_MESSAGE_LENGTH)"
+        ),
+        FrameError::Truncated {
+            needed, available, ..
+        } => format!("the stream ends inside the message ({available} of {needed} bytes present)"),
+        other => other.to_string(),
+    }
 }
 
 /// What is wrong with one JSON line given to `cti encode`.
@@ -86,5 +99,18 @@ pub enum LineProblem {
     Json(String),
     /// A valid message whose values do not fit the wire format.
     #[error(transparent)]
-    Encode(#[from] EncodeError),
+    Encode(EncodeError),
+    /// A credential given as the redaction placeholder (JSON from `cti decode` without `--show-secrets`).
+    #[error("{0} (`cti decode` redacts credentials unless given --show-secrets)")]
+    Redacted(EncodeError),
+}
+
+impl From<EncodeError> for LineProblem {
+    fn from(e: EncodeError) -> Self {
+        if e.kind == EncodeErrorKind::RedactedPlaceholder {
+            LineProblem::Redacted(e)
+        } else {
+            LineProblem::Encode(e)
+        }
+    }
 }

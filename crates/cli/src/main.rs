@@ -12,6 +12,7 @@ mod input;
 mod logging;
 mod monitor;
 mod output;
+mod password;
 mod proto_version;
 mod sim;
 
@@ -84,5 +85,78 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "cti {}: {e}", cli.command.name());
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cti").chain(args.iter().copied()))
+    }
+
+    fn sim_config(args: &[&str]) -> Option<cti_sim::SimConfig> {
+        match parse(args).ok()?.command {
+            Command::Sim(a) => a.config().ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn sim_takes_a_and_b_like_monitor_and_the_old_names() {
+        let addrs = |c: cti_sim::SimConfig| (c.side_a.to_string(), c.side_b.to_string());
+        let want = Some(("127.0.0.1:1".to_owned(), "127.0.0.1:2".to_owned()));
+        for args in [
+            ["sim", "--a", "127.0.0.1:1", "--b", "127.0.0.1:2"],
+            ["sim", "--side-a", "127.0.0.1:1", "--side-b", "127.0.0.1:2"],
+            ["sim", "--a", "127.0.0.1:1", "--side-b", "127.0.0.1:2"],
+        ] {
+            assert_eq!(sim_config(&args).map(addrs), want, "{args:?}");
+        }
+        assert!(parse(&["sim", "--a", "not-an-address"]).is_err());
+        assert!(parse(&["sim", "--a", "127.0.0.1:1", "--side-a", "127.0.0.1:2"]).is_err());
+    }
+
+    #[test]
+    fn monitor_takes_client_password() {
+        let cli = parse(&[
+            "monitor",
+            "--a",
+            "127.0.0.1:1",
+            "--client-id",
+            "me",
+            "--client-password",
+            "hunter2",
+        ]);
+        let Ok(Cli {
+            command: Command::Monitor(args),
+        }) = cli
+        else {
+            panic!("monitor did not parse: {cli:?}");
+        };
+        // The flag wins over CTI_CLIENT_PASSWORD, whatever the environment of the test holds.
+        let cfg = args.config().ok();
+        assert_eq!(
+            cfg.as_ref().map(|c| c.client_password.expose()),
+            Some(&b"hunter2"[..])
+        );
+        assert_eq!(cfg.map(|c| c.client_id), Some("me".to_owned()));
+        // Parsed straight into a Secret: the arguments' Debug never shows it.
+        assert!(!format!("{args:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn agent_and_call_take_client_password_anywhere() {
+        for args in [
+            &["agent", "--client-password", "pw", "ready", "--a", "h:1"][..],
+            &["agent", "ready", "--client-password", "pw", "--a", "h:1"],
+            &["call", "clear", "--call", "1:1", "--client-password", "pw"],
+        ] {
+            let cli = parse(args);
+            assert!(cli.is_ok(), "{args:?}: {cli:?}");
+            assert!(!format!("{cli:?}").contains("\"pw\""), "{cli:?}");
+        }
+        assert!(parse(&["agent", "ready", "--client-password"]).is_err());
     }
 }

@@ -63,6 +63,10 @@ pub struct MonitorArgs {
     /// ClientID
     #[arg(long, value_name = "ID")]
     client_id: Option<String>,
+    /// ClientPassword; without this flag the environment variable CTI_CLIENT_PASSWORD is read (which keeps it out
+    /// of shell history)
+    #[arg(long, value_name = "PASSWORD", value_parser = crate::password::parse)]
+    client_password: Option<cti_proto::Secret>,
     /// CallMsgMask: names joined by | or a number (default: BEGIN_CALL|END_CALL|CALL_DATA_UPDATE)
     #[arg(long, value_name = "MASK")]
     call_mask: Option<String>,
@@ -143,6 +147,7 @@ impl MonitorArgs {
         if let Some(id) = &self.client_id {
             c.client_id.clone_from(id);
         }
+        crate::password::apply(&mut c, self.client_password.as_ref());
         if let Some(m) = &self.call_mask {
             c.call_msg_mask = m
                 .parse()

@@ -22,11 +22,11 @@ pub struct SimArgs {
     /// TOML configuration file (see the README for its keys)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Side A listen address
-    #[arg(long, value_name = "ADDR")]
+    /// Side A listen address (also --side-a)
+    #[arg(long = "a", alias = "side-a", value_name = "ADDR")]
     side_a: Option<SocketAddr>,
-    /// Side B listen address
-    #[arg(long, value_name = "ADDR")]
+    /// Side B listen address (also --side-b)
+    #[arg(long = "b", alias = "side-b", value_name = "ADDR")]
     side_b: Option<SocketAddr>,
     /// Serve the HTTP/JSON control plane on this address (e.g. 127.0.0.1:8080)
     #[arg(long, value_name = "ADDR")]

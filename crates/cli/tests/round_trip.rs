@@ -170,7 +170,9 @@ fn a_closed_output_pipe_is_a_clean_exit() {
     // Close our end of its stdout before it writes anything.
     drop(child.stdout.take());
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(&input).expect("feed input");
+    // Decoding as the input arrives, cti stops at its first write to the closed pipe: it may well not read all of
+    // its input, so our write may fail with a broken pipe of its own.
+    let _ = stdin.write_all(&input);
     drop(stdin);
     let out = child.wait_with_output().expect("wait");
     let err = String::from_utf8_lossy(&out.stderr);

@@ -1,21 +1,50 @@
 //! Typed errors of the codec. Every decode error names the message type, the field (or tag) and the byte offset
 //! from the start of the message (the first byte of its 8-byte header).
 
-use crate::constants::MessageType;
+use std::fmt;
+
+use crate::constants::{MessageType, Tag};
 
 /// A message body could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message_type}: {field} at offset {offset}: {kind}")]
+///
+/// Displayed as `BEGIN_CALL_EVENT: connection_call_id at offset 28: body ends early (need 4 bytes, 2 left)` for a
+/// fixed field, and with the floating tag's Cisco name and number for a floating field:
+/// `BEGIN_CALL_EVENT: ANI (tag 8) at offset 43: body ends early (need 5 bytes, 1 left)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     /// The message being decoded.
     pub message_type: MessageType,
-    /// The field (snake_case name) or floating tag name involved.
+    /// The field (snake_case name), or `"floating field header"` / `"floating field data"` when a floating
+    /// field's header or data runs past the end of the body.
     pub field: &'static str,
-    /// Byte offset from the first byte of the message header.
+    /// The floating tag of the field involved, when the error is in a floating field whose tag was read.
+    pub tag: Option<Tag>,
+    /// Byte offset from the first byte of the message header (for a floating field: of its tag).
     pub offset: usize,
     /// What was wrong.
     pub kind: DecodeErrorKind,
 }
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.message_type)?;
+        match self.tag {
+            Some(tag) => match tag.name() {
+                Some(name) => write!(
+                    f,
+                    "{} (tag {})",
+                    name.strip_suffix("_TAG").unwrap_or(name),
+                    tag.0
+                )?,
+                None => write!(f, "tag {}", tag.0)?,
+            },
+            None => f.write_str(self.field)?,
+        }
+        write!(f, " at offset {}: {}", self.offset, self.kind)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// What went wrong while decoding.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +59,7 @@ pub enum DecodeErrorKind {
         available: usize,
     },
     /// A numeric floating field has the wrong data length.
-    #[error("tag {tag} has length {actual}, expected {expected}")]
+    #[error("data length {actual}, expected {expected}")]
     FieldLength {
         /// Floating tag number.
         tag: u16,
@@ -40,7 +69,7 @@ pub enum DecodeErrorKind {
         actual: usize,
     },
     /// A NAMEDVAR / NAMEDARRAY field is not `name NUL value NUL`.
-    #[error("tag {tag}: malformed named variable (no NUL after the name)")]
+    #[error("malformed named variable (no NUL after the name)")]
     NamedValue {
         /// Floating tag number.
         tag: u16,
@@ -85,6 +114,12 @@ pub enum EncodeErrorKind {
         /// Largest count the fixed field can hold.
         max: usize,
     },
+    /// A credential (ClientPassword, AgentPassword) whose value is the redaction placeholder `<redacted>`: it
+    /// comes from redacted JSON fed back, and sending it would send the text `<redacted>` as the password.
+    #[error(
+        "the value is the redaction placeholder \"<redacted>\", not a credential; give the real value"
+    )]
+    RedactedPlaceholder,
     /// The whole message exceeds the maximum message size of the protocol version.
     #[error(
         "message of {len} bytes exceeds the maximum message size {max} of this protocol version"
@@ -133,5 +168,49 @@ pub enum FrameError {
 impl From<std::io::Error> for FrameError {
     fn from(e: std::io::Error) -> Self {
         FrameError::Io(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(field: &'static str, tag: Option<u16>, kind: DecodeErrorKind) -> String {
+        DecodeError {
+            message_type: MessageType::BEGIN_CALL_EVENT,
+            field,
+            tag: tag.map(Tag),
+            offset: 43,
+            kind,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn decode_errors_name_the_field_or_the_tag() {
+        let short = DecodeErrorKind::Truncated {
+            needed: 5,
+            available: 1,
+        };
+        assert_eq!(
+            err("connection_call_id", None, short.clone()),
+            "BEGIN_CALL_EVENT: connection_call_id at offset 43: body ends early (need 5 bytes, 1 left)"
+        );
+        assert_eq!(
+            err("floating field data", Some(8), short.clone()),
+            "BEGIN_CALL_EVENT: ANI (tag 8) at offset 43: body ends early (need 5 bytes, 1 left)"
+        );
+        assert_eq!(
+            err("floating field data", Some(999), short),
+            "BEGIN_CALL_EVENT: tag 999 at offset 43: body ends early (need 5 bytes, 1 left)"
+        );
+        assert_eq!(
+            err(
+                "named_variables",
+                Some(82),
+                DecodeErrorKind::NamedValue { tag: 82 }
+            ),
+            "BEGIN_CALL_EVENT: NAMED_VARIABLE (tag 82) at offset 43: malformed named variable (no NUL after the name)"
+        );
     }
 }

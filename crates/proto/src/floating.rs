@@ -3,7 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::constants::MessageType;
+use crate::constants::{MessageType, Tag};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 use crate::frame::HEADER_LEN;
 use crate::named::{self, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE, NamedArray, NamedVariable};
@@ -130,6 +130,9 @@ impl FloatValue for Secret {
         self.len()
     }
     fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        if crate::secret::is_placeholder(self.expose()) {
+            return Err(EncodeErrorKind::RedactedPlaceholder);
+        }
         too_long(self.len(), max)
     }
     fn put_data(&self, buf: &mut BytesMut) {
@@ -145,6 +148,9 @@ impl FloatValue for SecretString {
         self.0.data_len()
     }
     fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
+        if crate::secret::is_placeholder(self.0.as_bytes()) {
+            return Err(EncodeErrorKind::RedactedPlaceholder);
+        }
         self.0.check(max)
     }
     fn put_data(&self, buf: &mut BytesMut) {
@@ -240,8 +246,24 @@ pub(crate) fn error(
     DecodeError {
         message_type: mt,
         field,
+        tag: None,
         offset: body_offset + HEADER_LEN,
         kind,
+    }
+}
+
+/// The error for the floating field `field` with tag `tag` whose header is at body offset `offset`.
+#[cold]
+fn tagged(
+    mt: MessageType,
+    field: &'static str,
+    tag: u16,
+    offset: usize,
+    kind: DecodeErrorKind,
+) -> DecodeError {
+    DecodeError {
+        tag: Some(Tag(tag)),
+        ..error(mt, field, offset, kind)
     }
 }
 
@@ -309,12 +331,15 @@ pub(crate) fn next<'a>(
         }
     };
     if rest.len() - header < len {
-        return Err(truncated(
+        return Err(tagged(
             mt,
             "floating field data",
+            tag,
             offset,
-            len,
-            rest.len() - header,
+            DecodeErrorKind::Truncated {
+                needed: len,
+                available: rest.len() - header,
+            },
         ));
     }
     let start = offset + header;
@@ -351,7 +376,7 @@ pub(crate) fn value<V: FloatValue>(
     mt: MessageType,
     field: &'static str,
 ) -> Result<V, DecodeError> {
-    V::decode_data(f.tag, f.data).map_err(|k| error(mt, field, f.offset, k))
+    V::decode_data(f.tag, f.data).map_err(|k| tagged(mt, field, f.tag, f.offset, k))
 }
 
 /// Stores a single (at most once) floating field; a repeated occurrence is kept as an unknown field.
@@ -512,6 +537,40 @@ mod tests {
                 }
             ))
         );
+    }
+
+    #[test]
+    fn the_redaction_placeholder_is_not_encoded() {
+        let mut buf = BytesMut::new();
+        let mut w = Writer::new(&mut buf, FloatWidth::Narrow, MessageType::OPEN_REQ);
+        let e = w
+            .field(
+                2,
+                &Secret::from(crate::secret::REDACTED),
+                64,
+                "client_password",
+            )
+            .err();
+        assert_eq!(
+            e.map(|e| (e.field, e.kind)),
+            Some(("client_password", EncodeErrorKind::RedactedPlaceholder))
+        );
+        let e = w
+            .field(
+                49,
+                &SecretString::from(crate::secret::REDACTED),
+                64,
+                "agent_password",
+            )
+            .err()
+            .map(|e| e.kind);
+        assert_eq!(e, Some(EncodeErrorKind::RedactedPlaceholder));
+        // Anything else, "<redacted" included, is a credential like any other.
+        assert!(
+            w.field(2, &Secret::from("<redacted"), 64, "client_password")
+                .is_ok()
+        );
+        assert_eq!(&buf[..], b"\x02\x09<redacted");
     }
 
     #[test]

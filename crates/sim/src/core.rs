@@ -44,8 +44,8 @@ pub(crate) enum OpenOutcome {
         rx: mpsc::Receiver<Outbound>,
         idle_timeout: u32,
     },
-    /// FAILURE_CONF with this status (already encoded), then close.
-    Rejected { reply: Bytes, status: StatusCode },
+    /// This FAILURE_CONF (already encoded, the refusal logged), then close.
+    Rejected { reply: Bytes },
 }
 
 /// Capacity of a session's outbound queue; a client that falls this far behind is disconnected.
@@ -164,14 +164,23 @@ impl Core {
     fn reject(
         &mut self,
         conn: ConnId,
+        side: Side,
         req: &OpenReq,
         status: StatusCode,
         now: Duration,
     ) -> OpenOutcome {
+        tracing::warn!(
+            "connection {conn} on side {}: OPEN_REQ of client {:?} (version {}) refused with {status}",
+            side.name(),
+            req.client_id
+                .as_ref()
+                .map(|s| s.to_str().into_owned())
+                .unwrap_or_default(),
+            req.version_number,
+        );
         self.recorder.open_result(conn, false, Some(status), now);
         OpenOutcome::Rejected {
             reply: failure_conf(req.invoke_id, status, req.version_number),
-            status,
         }
     }
 
@@ -193,13 +202,13 @@ impl Core {
         let standby = match state {
             SideState::Active => false,
             SideState::Idle if standby_asked => true,
-            _ => return self.reject(conn, req, E_CTI_CTI_SERVER_OFFLINE, now),
+            _ => return self.reject(conn, side, req, E_CTI_CTI_SERVER_OFFLINE, now),
         };
         let engine = &self.engine;
         let grant = match open::validate(req, &self.cfg, |p, e, i, n| engine.find_agent(p, e, i, n))
         {
             Ok(g) => g,
-            Err(status) => return self.reject(conn, req, status, now),
+            Err(status) => return self.reject(conn, side, req, status, now),
         };
         let client_id = req
             .client_id
@@ -218,7 +227,7 @@ impl Core {
                 .map(|(id, s)| (*id, s.client_id == client_id));
             match holder {
                 Some((old, true)) => self.replace_session(old, now),
-                Some((_, false)) => return self.reject(conn, req, E_CTI_DEVICE_IN_USE, now),
+                Some((_, false)) => return self.reject(conn, side, req, E_CTI_DEVICE_IN_USE, now),
                 None => {}
             }
         }
@@ -257,6 +266,9 @@ impl Core {
                 tx,
             },
         );
+        if let Some(session) = self.sessions.get(&conn) {
+            self.log_opened(conn, session);
+        }
         self.recorder.open_result(conn, true, None, now);
         OpenOutcome::Accepted {
             version,
@@ -264,6 +276,49 @@ impl Core {
             rx,
             idle_timeout: req.idle_timeout,
         }
+    }
+
+    /// The log line of a session that opened (never its password).
+    fn log_opened(&self, conn: ConnId, s: &Session) {
+        let agent = s
+            .sub
+            .agent
+            .and_then(|a| self.cfg.agents.get(a))
+            .map(|a| format!(", agent {}", a.agent_id))
+            .unwrap_or_default();
+        tracing::info!(
+            "session {conn} opened on side {} from {}: client {:?}, version {}, services {:?}{agent}{}",
+            s.side.name(),
+            s.peer,
+            s.client_id,
+            s.version,
+            s.sub.services,
+            if s.standby { " (standby)" } else { "" },
+        );
+    }
+
+    /// Removes session `conn` (if it is one) and logs why it closed.
+    fn remove_session(&mut self, conn: ConnId, cause: CloseCause) -> Option<Session> {
+        let s = self.sessions.remove(&conn)?;
+        let why = match cause {
+            CloseCause::ClientClose => "the client closed it (CLOSE_REQ)".to_owned(),
+            CloseCause::ClientReset => {
+                "the client closed the connection without CLOSE_REQ".to_owned()
+            }
+            CloseCause::IdleTimeout => {
+                format!("nothing received for {} s (IdleTimeout)", s.idle_timeout)
+            }
+            CloseCause::ServerFailover => format!("side {} failed", s.side.name()),
+            CloseCause::ServerReject => "the server refused it".to_owned(),
+            CloseCause::Dropped => "dropped by the server".to_owned(),
+            CloseCause::Garbage => "malformed input from the client".to_owned(),
+        };
+        tracing::info!(
+            "session {conn} closed on side {} (client {:?}): {why}",
+            s.side.name(),
+            s.client_id
+        );
+        Some(s)
     }
 
     /// SYSTEM_EVENT per peripheral for ALL_EVENTS (§7.1); BEGIN_CALL_EVENT for each call in progress for a
@@ -345,7 +400,10 @@ impl Core {
     /// The same client opened again on its device: the old session gets FAILURE_EVENT E_CTI_NEW_SESSION_OPENED
     /// and is closed.
     fn replace_session(&mut self, old: ConnId, now: Duration) {
-        if let Some(s) = self.sessions.remove(&old) {
+        tracing::info!(
+            "session {old}: its client opened a new session on the same device (E_CTI_NEW_SESSION_OPENED)"
+        );
+        if let Some(s) = self.remove_session(old, CloseCause::Dropped) {
             let mut f = FailureEvent::default();
             f.status = E_CTI_NEW_SESSION_OPENED;
             if let Some(b) = encode(&Message::from(f), s.version) {
@@ -439,7 +497,7 @@ impl Core {
     /// rejected open). Closes the core ordered itself (failover, drop, replaced session, slow consumer) are
     /// recorded when ordered and not reported again.
     pub fn closed(&mut self, conn: ConnId, cause: CloseCause, now: Duration) {
-        self.sessions.remove(&conn);
+        self.remove_session(conn, cause);
         self.recorder.connection_closed(conn, cause, now);
     }
 
@@ -496,7 +554,7 @@ impl Core {
             tracing::warn!(
                 "session {id}: client does not keep up ({OUTBOUND_QUEUE} messages queued); disconnecting"
             );
-            self.sessions.remove(&id);
+            self.remove_session(id, CloseCause::Dropped);
             self.recorder
                 .connection_closed(id, CloseCause::Dropped, self.last_now);
         }
@@ -506,6 +564,16 @@ impl Core {
     /// standby sessions get STANDBY_ACTIVE_EVENT.
     pub fn fail_side(&mut self, side: Side, mode: FailMode, now: Duration) {
         let change = self.sides.fail(side, mode);
+        if change.was_active {
+            tracing::warn!(
+                "failover: side {} failed while active; {}",
+                side.name(),
+                change.new_active.map_or_else(
+                    || "no side is active now".to_owned(),
+                    |new| format!("side {} is now active", new.name())
+                )
+            );
+        }
         self.recorder
             .listener_state(side, mode != FailMode::Refuse, now);
         let on_side: Vec<ConnId> = self
@@ -515,7 +583,7 @@ impl Core {
             .map(|(id, _)| *id)
             .collect();
         for id in on_side {
-            if let Some(s) = self.sessions.remove(&id) {
+            if let Some(s) = self.remove_session(id, CloseCause::ServerFailover) {
                 let _ = s.tx.try_send(Outbound::Close(CloseCause::ServerFailover));
                 self.recorder
                     .connection_closed(id, CloseCause::ServerFailover, now);
@@ -530,6 +598,10 @@ impl Core {
     pub fn restore_side(&mut self, side: Side, now: Duration) {
         self.recorder.listener_state(side, true, now);
         if self.sides.restore(side) {
+            tracing::warn!(
+                "failover: side {} is back and active (no side was)",
+                side.name()
+            );
             self.promote_standby(side);
         }
     }
@@ -549,15 +621,22 @@ impl Core {
 
     /// Stops answering heartbeats and sending events on a session (half-open simulation).
     pub fn silence(&mut self, id: ConnId) -> bool {
-        self.sessions
-            .get_mut(&id)
-            .map(|s| s.silenced = true)
-            .is_some()
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return false;
+        };
+        tracing::warn!(
+            "fault: session {id} silenced (half-open: no reply, heartbeat or event is sent to it any more)"
+        );
+        s.silenced = true;
+        true
     }
 
     /// Closes a session abruptly.
     pub fn drop_session(&mut self, id: ConnId, now: Duration) -> bool {
-        match self.sessions.remove(&id) {
+        if self.sessions.contains_key(&id) {
+            tracing::warn!("fault: session {id} dropped (closed without a goodbye)");
+        }
+        match self.remove_session(id, CloseCause::Dropped) {
             Some(s) => {
                 let _ = s.tx.try_send(Outbound::Close(CloseCause::Dropped));
                 self.recorder

@@ -83,6 +83,14 @@ impl SimHandle {
     /// other side takes over. Events that happen while a client is away are never replayed.
     pub fn fail_side(&self, side: Side, mode: FailMode) {
         let now = self.shared.now();
+        tracing::warn!(
+            "fault: side {} failed ({})",
+            side.name(),
+            match mode {
+                FailMode::Refuse => "refuse: connections are refused",
+                FailMode::Reset => "reset: OPEN_REQ is answered E_CTI_CTI_SERVER_OFFLINE",
+            }
+        );
         self.shared.core().fail_side(side, mode, now);
         self.changed();
     }
@@ -90,6 +98,7 @@ impl SimHandle {
     /// Brings a failed side back (idle, or active if no side is).
     pub fn restore_side(&self, side: Side) {
         let now = self.shared.now();
+        tracing::warn!("fault: side {} restored", side.name());
         self.shared.core().restore_side(side, now);
         self.changed();
     }
@@ -102,6 +111,16 @@ impl SimHandle {
         let mut events = Vec::new();
         core.engine
             .peripheral_offline(id, linger, now, &mut events)?;
+        tracing::warn!(
+            "fault: peripheral {id} offline ({})",
+            linger.map_or_else(
+                || "its calls end now".to_owned(),
+                |l| format!(
+                    "its calls end after {} s unless it is back",
+                    l.as_secs_f64()
+                )
+            )
+        );
         core.publish(events, now);
         drop(core);
         self.changed();
@@ -114,6 +133,7 @@ impl SimHandle {
         let mut core = self.shared.core();
         let mut events = Vec::new();
         core.engine.peripheral_online(id, now, &mut events)?;
+        tracing::warn!("fault: peripheral {id} online again");
         core.publish(events, now);
         drop(core);
         self.changed();
@@ -135,6 +155,7 @@ impl SimHandle {
     /// Sets the generated traffic (mean calls per second; 0 stops it).
     pub fn set_traffic(&self, calls_per_second: f64) {
         let now = self.shared.now();
+        tracing::info!("traffic: {calls_per_second} calls per second");
         self.shared
             .core()
             .engine

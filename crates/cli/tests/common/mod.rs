@@ -53,3 +53,5 @@ pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
 pub fn hex(text: &str) -> Vec<u8> {
     cti_proto::raw::decode_hex(text).expect("test hex")
 }
+
+pub mod sim;

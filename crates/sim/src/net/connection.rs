@@ -131,15 +131,22 @@ async fn run(
     peer: SocketAddr,
     io: &mut Io,
 ) -> Option<CloseCause> {
-    let open = match tokio::time::timeout(OPEN_WAIT, wait_for_open(shared, conn, io)).await {
+    let who = format!("connection {conn} from {peer} on side {}", side.name());
+    let open = match tokio::time::timeout(OPEN_WAIT, wait_for_open(shared, conn, &who, io)).await {
         Ok(Ok(req)) => req,
         Ok(Err(cause)) => return Some(cause),
-        Err(_) => return Some(CloseCause::IdleTimeout),
+        Err(_) => {
+            tracing::warn!(
+                "{who}: no OPEN_REQ within {} s; closing",
+                OPEN_WAIT.as_secs()
+            );
+            return Some(CloseCause::IdleTimeout);
+        }
     };
     let outcome = shared.core().open(conn, side, peer, &open, shared.now());
     let (version, first, rx, idle_timeout) = match outcome {
-        OpenOutcome::Rejected { reply, status } => {
-            tracing::debug!("connection {conn}: OPEN_REQ refused with {status}");
+        OpenOutcome::Rejected { reply } => {
+            // The core has logged the refusal.
             let _ = io.write(&reply).await;
             return Some(CloseCause::ServerReject);
         }
@@ -164,6 +171,7 @@ async fn run(
 async fn wait_for_open(
     shared: &Arc<Shared>,
     conn: ConnId,
+    who: &str,
     io: &mut Io,
 ) -> Result<OpenReq, CloseCause> {
     loop {
@@ -171,6 +179,9 @@ async fn wait_for_open(
             Read::Frame(f) => f,
             Read::Eof => return Err(CloseCause::ClientReset),
             Read::TooLong => {
+                tracing::warn!(
+                    "{who}: dropped before OPEN_REQ: a message over the maximum size (E_CTI_INVALID_MESSAGE_LENGTH)"
+                );
                 let _ = io
                     .write(&failure_conf(
                         0,
@@ -191,11 +202,12 @@ async fn wait_for_open(
             return match OpenReq::decode_body(&frame.body, version) {
                 Ok(req) => Ok(req),
                 Err(e) => {
-                    tracing::info!("connection {conn}: bad OPEN_REQ: {e}; resetting");
+                    let status = status_for(&e);
+                    tracing::warn!("{who}: dropped before OPEN_REQ: bad OPEN_REQ ({status}): {e}");
                     let _ = io
                         .write(&failure_conf(
                             invoke_id_of(&frame.body),
-                            status_for(&e),
+                            status,
                             DEFAULT_VERSION,
                         ))
                         .await;
@@ -295,7 +307,7 @@ async fn session(
                     None => std::future::pending().await,
                 }
             } => {
-                tracing::info!("connection {conn}: nothing received for {idle_timeout} s (IdleTimeout); resetting");
+                // The core logs the close with the IdleTimeout.
                 return Some(CloseCause::IdleTimeout);
             }
             _ = shutdown.changed() => return None,
