@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::model::*;
 
-use super::since_versions;
+use super::{dispatch, since_versions};
 
 pub(super) fn message_enum(s: &mut String, ms: &Messages) {
     let _ = writeln!(
@@ -166,25 +166,4 @@ pub(super) fn message_enum(s: &mut String, ms: &Messages) {
         |m| has_invoke_id(m).then(|| format!("Message::{}(m) => Some(m.invoke_id)", m.rust)),
     );
     let _ = writeln!(s, "}}");
-}
-
-/// Writes `pub fn SIGNATURE { match self { ARM, ..., _ => DEFAULT } }` with one arm per message that has one.
-fn dispatch(
-    s: &mut String,
-    ms: &Messages,
-    doc: &str,
-    signature: &str,
-    default: &str,
-    arm: impl Fn(&MessageDef) -> Option<String>,
-) {
-    let _ = writeln!(
-        s,
-        "    #[doc = {doc:?}]\n    pub fn {signature} {{\n        match self {{"
-    );
-    for m in &ms.messages {
-        if let Some(a) = arm(m) {
-            let _ = writeln!(s, "            {a},");
-        }
-    }
-    let _ = writeln!(s, "            _ => {default},\n        }}\n    }}\n");
 }
