@@ -67,6 +67,7 @@ pub struct ConnectionRef<'a> {
 impl ConnectionRef<'_> {
     /// An owned copy (cloning a [`CtiString`] is cheap).
     #[must_use]
+    #[inline]
     pub fn cloned(self) -> Connection {
         Connection {
             call_id: self.call_id,

@@ -36,7 +36,7 @@ fn call_variables(s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "    pub fn call_variables(&self) -> [Option<&CtiString>; 10] {{\n        [{}]\n    }}",
+        "    #[inline]\n    pub fn call_variables(&self) -> [Option<&CtiString>; 10] {{\n        [{}]\n    }}",
         refs.join(", ")
     );
     let vars: Vec<String> = (1..=10).map(|n| format!("v{n}")).collect();
@@ -46,7 +46,7 @@ fn call_variables(s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "    pub fn set_call_variables(&mut self, vars: [Option<CtiString>; 10]) {{\n        let [{}] = vars;",
+        "    #[inline]\n    pub fn set_call_variables(&mut self, vars: [Option<CtiString>; 10]) {{\n        let [{}] = vars;",
         vars.join(", ")
     );
     for n in 1..=10 {
@@ -59,7 +59,7 @@ fn call_variables(s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "    pub fn call_variable(&self, n: usize) -> Option<&CtiString> {{\n        match n {{"
+        "    #[inline]\n    pub fn call_variable(&self, n: usize) -> Option<&CtiString> {{\n        match n {{"
     );
     for n in 1..=10 {
         let _ = writeln!(s, "            {n} => self.call_variable_{n}.as_ref(),");
@@ -71,7 +71,7 @@ fn call_variables(s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "    pub fn set_call_variable(&mut self, n: usize, value: Option<CtiString>) -> bool {{\n        let slot = match n {{"
+        "    #[inline]\n    pub fn set_call_variable(&mut self, n: usize, value: Option<CtiString>) -> bool {{\n        let slot = match n {{"
     );
     for n in 1..=10 {
         let _ = writeln!(s, "            {n} => &mut self.call_variable_{n},");
@@ -89,7 +89,7 @@ fn ecc(s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "    pub fn ecc(&self) -> EccRef<'_> {{\n        EccRef {{ named_variables: &self.named_variables, named_arrays: &self.named_arrays }}\n    }}"
+        "    #[inline]\n    pub fn ecc(&self) -> EccRef<'_> {{\n        EccRef {{ named_variables: &self.named_variables, named_arrays: &self.named_arrays }}\n    }}"
     );
     let _ = writeln!(
         s,
@@ -97,7 +97,7 @@ fn ecc(s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "    pub fn set_ecc(&mut self, named_variables: Vec<NamedVariable>, named_arrays: Vec<NamedArray>) {{\n        self.named_variables = named_variables;\n        self.named_arrays = named_arrays;\n    }}"
+        "    #[inline]\n    pub fn set_ecc(&mut self, named_variables: Vec<NamedVariable>, named_arrays: Vec<NamedArray>) {{\n        self.named_variables = named_variables;\n        self.named_arrays = named_arrays;\n    }}"
     );
 }
 
@@ -116,12 +116,12 @@ fn connection(s: &mut String, prefix: &str) {
     let _ = writeln!(s, "\n    /// The call connection named by {names}.");
     let _ = writeln!(
         s,
-        "    pub fn {prefix}connection(&self) -> ConnectionRef<'_> {{\n        ConnectionRef {{ call_id: self.{prefix}connection_call_id, device_id_type: self.{prefix}connection_device_id_type, device_id: self.{prefix}connection_device_id.as_ref() }}\n    }}"
+        "    #[inline]\n    pub fn {prefix}connection(&self) -> ConnectionRef<'_> {{\n        ConnectionRef {{ call_id: self.{prefix}connection_call_id, device_id_type: self.{prefix}connection_device_id_type, device_id: self.{prefix}connection_device_id.as_ref() }}\n    }}"
     );
     let _ = writeln!(s, "\n    /// Sets {names}.");
     let _ = writeln!(
         s,
-        "    pub fn set_{prefix}connection(&mut self, connection: Connection) {{\n        self.{prefix}connection_call_id = connection.call_id;\n        self.{prefix}connection_device_id_type = connection.device_id_type;\n        self.{prefix}connection_device_id = connection.device_id;\n    }}"
+        "    #[inline]\n    pub fn set_{prefix}connection(&mut self, connection: Connection) {{\n        self.{prefix}connection_call_id = connection.call_id;\n        self.{prefix}connection_device_id_type = connection.device_id_type;\n        self.{prefix}connection_device_id = connection.device_id;\n    }}"
     );
 }
 
@@ -135,7 +135,7 @@ pub(super) fn message_enum_groups(s: &mut String, ms: &Messages) {
     let _ = writeln!(s, "    /// [`Message::Unknown`]).");
     let _ = writeln!(
         s,
-        "    pub fn kind(&self) -> MessageKind {{\n        match self {{"
+        "    #[inline]\n    pub fn kind(&self) -> MessageKind {{\n        match self {{"
     );
     for m in &ms.messages {
         let _ = writeln!(
