@@ -11,7 +11,7 @@ use cti_proto::message::{
     SetAgentStateReq, SetCallDataReq, SnapshotCallConf, SnapshotCallReq, SnapshotDeviceConf,
     SnapshotDeviceReq, TransferCallConf, TransferCallReq,
 };
-use cti_proto::{CtiString, NamedVariable, SecretString};
+use cti_proto::{Connection, CtiString, NamedVariable, SecretString};
 
 use crate::client::Client;
 use crate::error::ClientError;
@@ -27,10 +27,6 @@ pub struct CallRef {
     pub device_id: String,
 }
 
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "the request fields it fills are optional"
-)]
 impl CallRef {
     /// A call with a static connection id.
     pub fn new(connection_call_id: u32, device_id: impl Into<String>) -> Self {
@@ -41,9 +37,13 @@ impl CallRef {
         }
     }
 
-    fn device(&self) -> Option<CtiString> {
-        // Always present in a request; an Option because the message field is optional.
-        Some(CtiString::from(self.device_id.as_str()))
+    /// The call as a request's connection fields hold it (the device id is always sent).
+    fn connection(&self) -> Connection {
+        Connection::new(
+            self.connection_call_id,
+            self.device_id_type,
+            self.device_id.as_str(),
+        )
     }
 }
 
@@ -66,47 +66,6 @@ fn s(v: Option<&String>) -> Option<CtiString> {
 
 fn unexpected(m: &Message) -> ClientError {
     ClientError::NotConnected(format!("unexpected reply {}", m.name()))
-}
-
-/// Fills the fields that name a call in a request: (ConnectionCallID, ConnectionDeviceIDType,
-/// ConnectionDeviceID) under the request's prefix for it — none, `active`, `held` or `other`.
-macro_rules! set_call {
-    ($r:ident, $call:expr) => {
-        set_call!(@ $r, connection_call_id, connection_device_id_type, connection_device_id, $call)
-    };
-    ($r:ident, active, $call:expr) => {
-        set_call!(@ $r, active_connection_call_id, active_connection_device_id_type,
-            active_connection_device_id, $call)
-    };
-    ($r:ident, held, $call:expr) => {
-        set_call!(@ $r, held_connection_call_id, held_connection_device_id_type,
-            held_connection_device_id, $call)
-    };
-    ($r:ident, other, $call:expr) => {
-        set_call!(@ $r, other_connection_call_id, other_connection_device_id_type,
-            other_connection_device_id, $call)
-    };
-    (@ $r:ident, $id:ident, $kind:ident, $device:ident, $call:expr) => {
-        $r.$id = $call.connection_call_id;
-        $r.$kind = $call.device_id_type;
-        $r.$device = $call.device();
-    };
-}
-
-/// Fills the fields that name the agent's device: PeripheralID and AgentInstrument.
-macro_rules! set_device {
-    ($r:ident, $agent:expr) => {
-        $r.peripheral_id = $agent.peripheral_id;
-        $r.agent_instrument = s($agent.instrument.as_ref());
-    };
-}
-
-/// Fills the call and the device, as most call-control requests name them.
-macro_rules! on_call {
-    ($r:ident, $agent:expr, $call:expr) => {
-        set_device!($r, $agent);
-        set_call!($r, $call);
-    };
 }
 
 macro_rules! conf {
@@ -158,7 +117,8 @@ impl Client {
         dialed_number: &str,
     ) -> Result<MakeCallConf, ClientError> {
         let mut r = MakeCallReq::default();
-        set_device!(r, agent);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
         r.dialed_number = Some(dialed_number.into());
         r.skill_group_number = cti_proto::constants::NULL_SKILL_GROUP;
         conf!(self.request(r).await, MakeCallConf)
@@ -167,7 +127,9 @@ impl Client {
     /// ANSWER_CALL_REQ.
     pub async fn answer_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = AnswerCallReq::default();
-        on_call!(r, agent, call);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_connection(call.connection());
         conf!(self.request(r).await, AnswerCallConf).map(|_| ())
     }
 
@@ -175,36 +137,43 @@ impl Client {
     pub async fn release_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = ReleaseCallReq::default();
         r.peripheral_id = agent.peripheral_id;
-        set_call!(r, call);
+        r.set_connection(call.connection());
         conf!(self.request(r).await, ReleaseCallConf).map(|_| ())
     }
 
     /// CLEAR_CALL_REQ (hangs up every party).
     pub async fn clear_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = ClearCallReq::default();
-        on_call!(r, agent, call);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_connection(call.connection());
         conf!(self.request(r).await, ClearCallConf).map(|_| ())
     }
 
     /// CLEAR_CONNECTION_REQ (the agent leaves the call).
     pub async fn clear_connection(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = ClearConnectionReq::default();
-        on_call!(r, agent, call);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_connection(call.connection());
         conf!(self.request(r).await, ClearConnectionConf).map(|_| ())
     }
 
     /// HOLD_CALL_REQ.
     pub async fn hold_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = HoldCallReq::default();
-        on_call!(r, agent, call);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_connection(call.connection());
         conf!(self.request(r).await, HoldCallConf).map(|_| ())
     }
 
     /// RETRIEVE_CALL_REQ.
     pub async fn retrieve_call(&self, agent: &Agent, call: &CallRef) -> Result<(), ClientError> {
         let mut r = RetrieveCallReq::default();
-        set_device!(r, agent);
-        set_call!(r, held, call);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_held_connection(call.connection());
         conf!(self.request(r).await, RetrieveCallConf).map(|_| ())
     }
 
@@ -216,9 +185,10 @@ impl Client {
         other: &CallRef,
     ) -> Result<(), ClientError> {
         let mut r = AlternateCallReq::default();
-        set_device!(r, agent);
-        set_call!(r, active, active);
-        set_call!(r, other, other);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_active_connection(active.connection());
+        r.set_other_connection(other.connection());
         conf!(self.request(r).await, AlternateCallConf).map(|_| ())
     }
 
@@ -230,8 +200,9 @@ impl Client {
         dialed_number: &str,
     ) -> Result<ConsultationCallConf, ClientError> {
         let mut r = ConsultationCallReq::default();
-        set_device!(r, agent);
-        set_call!(r, active, active);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_active_connection(active.connection());
         r.dialed_number = Some(dialed_number.into());
         conf!(self.request(r).await, ConsultationCallConf)
     }
@@ -244,9 +215,10 @@ impl Client {
         held: &CallRef,
     ) -> Result<TransferCallConf, ClientError> {
         let mut r = TransferCallReq::default();
-        set_device!(r, agent);
-        set_call!(r, active, active);
-        set_call!(r, held, held);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_active_connection(active.connection());
+        r.set_held_connection(held.connection());
         conf!(self.request(r).await, TransferCallConf)
     }
 
@@ -258,9 +230,10 @@ impl Client {
         held: &CallRef,
     ) -> Result<ConferenceCallConf, ClientError> {
         let mut r = ConferenceCallReq::default();
-        set_device!(r, agent);
-        set_call!(r, active, active);
-        set_call!(r, held, held);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
+        r.set_active_connection(active.connection());
+        r.set_held_connection(held.connection());
         conf!(self.request(r).await, ConferenceCallConf)
     }
 
@@ -274,26 +247,13 @@ impl Client {
     ) -> Result<(), ClientError> {
         let mut r = SetCallDataReq::default();
         r.peripheral_id = peripheral_id;
-        set_call!(r, call);
+        r.set_connection(call.connection());
         r.call_type = cti_proto::constants::CallType(0xFFFF);
         for (n, v) in variables {
-            let v = Some(CtiString::from(v.as_str()));
-            match n {
-                1 => r.call_variable_1 = v,
-                2 => r.call_variable_2 = v,
-                3 => r.call_variable_3 = v,
-                4 => r.call_variable_4 = v,
-                5 => r.call_variable_5 = v,
-                6 => r.call_variable_6 = v,
-                7 => r.call_variable_7 = v,
-                8 => r.call_variable_8 = v,
-                9 => r.call_variable_9 = v,
-                10 => r.call_variable_10 = v,
-                _ => {
-                    return Err(ClientError::NotConnected(format!(
-                        "call variable {n}: use 1 to 10"
-                    )));
-                }
+            if !r.set_call_variable(usize::from(*n), Some(CtiString::from(v.as_str()))) {
+                return Err(ClientError::NotConnected(format!(
+                    "call variable {n}: use 1 to 10"
+                )));
             }
         }
         r.named_variables = ecc
@@ -311,14 +271,15 @@ impl Client {
     ) -> Result<SnapshotCallConf, ClientError> {
         let mut r = SnapshotCallReq::default();
         r.peripheral_id = peripheral_id;
-        set_call!(r, call);
+        r.set_connection(call.connection());
         conf!(self.request(r).await, SnapshotCallConf)
     }
 
     /// SNAPSHOT_DEVICE_REQ for the agent's instrument.
     pub async fn snapshot_device(&self, agent: &Agent) -> Result<SnapshotDeviceConf, ClientError> {
         let mut r = SnapshotDeviceReq::default();
-        set_device!(r, agent);
+        r.peripheral_id = agent.peripheral_id;
+        r.agent_instrument = s(agent.instrument.as_ref());
         r.snapshot_device_type = cti_proto::constants::DeviceIdType::DEVID_DEVICE_IDENTIFIER;
         conf!(self.request(r).await, SnapshotDeviceConf)
     }

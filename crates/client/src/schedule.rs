@@ -12,35 +12,8 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-/// Side A or side B of a duplex CTI Server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Side {
-    /// Side A.
-    A,
-    /// Side B.
-    B,
-}
-
-impl Side {
-    /// The opposite side.
-    #[must_use]
-    pub fn other(self) -> Side {
-        match self {
-            Side::A => Side::B,
-            Side::B => Side::A,
-        }
-    }
-
-    /// `"A"` or `"B"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::A => "A",
-            Side::B => "B",
-        }
-    }
-}
+/// Side A or side B: one definition in cti-proto, shared with the simulator.
+pub use cti_proto::Side;
 
 /// One step of the algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -88,31 +88,9 @@ fn base(peripheral_id: u32, state: Option<CallState>, devices: &[Option<&CtiStri
     }
 }
 
-macro_rules! call_variables {
-    ($m:expr) => {
-        [
-            $m.call_variable_1.clone(),
-            $m.call_variable_2.clone(),
-            $m.call_variable_3.clone(),
-            $m.call_variable_4.clone(),
-            $m.call_variable_5.clone(),
-            $m.call_variable_6.clone(),
-            $m.call_variable_7.clone(),
-            $m.call_variable_8.clone(),
-            $m.call_variable_9.clone(),
-            $m.call_variable_10.clone(),
-        ]
-    };
-}
-
-macro_rules! key {
-    ($m:expr) => {
-        CallKey::of(
-            $m.connection_call_id,
-            $m.connection_device_id_type,
-            $m.connection_device_id.as_ref(),
-        )
-    };
+/// The ten call variables, owned (cloning a `CtiString` is cheap).
+fn owned(vars: [Option<&CtiString>; 10]) -> [Option<CtiString>; 10] {
+    vars.map(Option::<&CtiString>::cloned)
 }
 
 /// Reads a message; `None` for messages the model does not use.
@@ -121,7 +99,7 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
     let event = |key, patch| Some(Input::Event { key, patch });
     match msg {
         Message::BeginCallEvent(m) => Some(Input::Begin {
-            key: key!(m),
+            key: CallKey::from(m.connection()),
             patch: Patch {
                 peripheral_id: Some(m.peripheral_id),
                 call_type: call_type(m.call_type),
@@ -130,7 +108,7 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
                 dialed_number: m.dialed_number.clone(),
                 caller_entered_digits: m.caller_entered_digits.clone(),
                 wrapup_data: m.call_wrapup_data.clone(),
-                call_variables: call_variables!(m),
+                call_variables: owned(m.call_variables()),
                 ecc: Ecc::of(&m.named_variables, &m.named_arrays),
                 router_call_key: router_key(
                     m.router_call_key_day,
@@ -141,9 +119,11 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
                 devices: Vec::new(),
             },
         }),
-        Message::EndCallEvent(m) => Some(Input::End { key: key!(m) }),
+        Message::EndCallEvent(m) => Some(Input::End {
+            key: CallKey::from(m.connection()),
+        }),
         Message::CallDataUpdateEvent(m) => {
-            let key = key!(m);
+            let key = CallKey::from(m.connection());
             let new_key = m
                 .new_connection_device_id
                 .as_ref()
@@ -167,7 +147,7 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
                     dialed_number: m.dialed_number.clone(),
                     caller_entered_digits: m.caller_entered_digits.clone(),
                     wrapup_data: m.call_wrapup_data.clone(),
-                    call_variables: call_variables!(m),
+                    call_variables: owned(m.call_variables()),
                     ecc: Ecc::of(&m.named_variables, &m.named_arrays),
                     router_call_key: router_key(
                         m.router_call_key_day,
@@ -190,9 +170,9 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
             p.dialed_number.clone_from(&m.dialed_number);
             p.caller_entered_digits.clone_from(&m.caller_entered_digits);
             p.wrapup_data.clone_from(&m.call_wrapup_data);
-            p.call_variables = call_variables!(m);
+            p.call_variables = owned(m.call_variables());
             p.ecc = Ecc::of(&m.named_variables, &m.named_arrays);
-            event(key!(m), p)
+            event(CallKey::from(m.connection()), p)
         }
         Message::CallEstablishedEvent(m) => {
             let p = base(
@@ -200,10 +180,10 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
                 Some(S::Connected),
                 &[m.answering_device_id.as_ref()],
             );
-            event(key!(m), p)
+            event(CallKey::from(m.connection()), p)
         }
         Message::CallHeldEvent(m) => event(
-            key!(m),
+            CallKey::from(m.connection()),
             base(
                 m.peripheral_id,
                 Some(S::Held),
@@ -216,33 +196,52 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
                 Some(S::Connected),
                 &[m.retrieving_device_id.as_ref()],
             );
-            event(key!(m), p)
+            event(CallKey::from(m.connection()), p)
         }
-        Message::CallClearedEvent(m) => {
-            event(key!(m), base(m.peripheral_id, Some(S::Cleared), &[]))
-        }
-        Message::CallConnectionClearedEvent(m) => event(key!(m), base(m.peripheral_id, None, &[])),
+        Message::CallClearedEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, Some(S::Cleared), &[]),
+        ),
+        Message::CallConnectionClearedEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, None, &[]),
+        ),
         Message::CallOriginatedEvent(m) => {
             let p = base(
                 m.peripheral_id,
                 Some(S::Initiated),
                 &[m.calling_device_id.as_ref()],
             );
-            event(key!(m), p)
+            event(CallKey::from(m.connection()), p)
         }
-        Message::CallFailedEvent(m) => event(key!(m), base(m.peripheral_id, Some(S::Failed), &[])),
-        Message::CallDivertedEvent(m) => event(key!(m), base(m.peripheral_id, None, &[])),
+        Message::CallFailedEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, Some(S::Failed), &[]),
+        ),
+        Message::CallDivertedEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, None, &[]),
+        ),
         Message::CallServiceInitiatedEvent(m) => {
             let p = base(
                 m.peripheral_id,
                 Some(S::Initiated),
                 &[m.calling_device_id.as_ref()],
             );
-            event(key!(m), p)
+            event(CallKey::from(m.connection()), p)
         }
-        Message::CallQueuedEvent(m) => event(key!(m), base(m.peripheral_id, Some(S::Queued), &[])),
-        Message::CallDequeuedEvent(m) => event(key!(m), base(m.peripheral_id, None, &[])),
-        Message::CallReachedNetworkEvent(m) => event(key!(m), base(m.peripheral_id, None, &[])),
+        Message::CallQueuedEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, Some(S::Queued), &[]),
+        ),
+        Message::CallDequeuedEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, None, &[]),
+        ),
+        Message::CallReachedNetworkEvent(m) => event(
+            CallKey::from(m.connection()),
+            base(m.peripheral_id, None, &[]),
+        ),
         Message::AgentStateEvent(m) => {
             let skill_groups = if m.flt_skill_groups.is_empty() {
                 if m.skill_group_number == NULL_SKILL_GROUP {

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use cti_proto::CtiString;
 use cti_proto::constants::ConnectionDeviceIdType;
+use cti_proto::{ConnectionRef, CtiString};
 use serde::Serialize;
 
 /// The unique key of a call.
@@ -45,6 +45,14 @@ impl CallKey {
             device_id_type,
             device_id: device_id.cloned().unwrap_or_default(),
         }
+    }
+}
+
+/// The key of the call a message names (ConnectionCallID, ConnectionDeviceIDType, ConnectionDeviceID, as
+/// [`connection()`](cti_proto::Message::connection) reads them).
+impl From<ConnectionRef<'_>> for CallKey {
+    fn from(c: ConnectionRef<'_>) -> Self {
+        CallKey::of(c.call_id, c.device_id_type, c.device_id)
     }
 }
 

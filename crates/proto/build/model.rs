@@ -181,6 +181,8 @@ pub struct MessageDef {
     pub type_id: u32,
     pub rust: String,
     pub docs: Vec<String>,
+    pub kind: Kind,
+    pub groups: Vec<Group>,
     pub lenient_tail: bool,
     pub fixed: Vec<FixedItem>,
     pub rest_u32: Option<String>,
@@ -190,4 +192,161 @@ pub struct MessageDef {
 pub struct Messages {
     pub tuples: Vec<TupleDef>,
     pub messages: Vec<MessageDef>,
+}
+
+/// What a message is in the exchange (`kind` line, or the suffix of its Cisco name).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Request,
+    Reply,
+    Event,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "request" => Some(Kind::Request),
+            "reply" => Some(Kind::Reply),
+            "event" => Some(Kind::Event),
+            _ => None,
+        }
+    }
+    /// The kind a Cisco name's suffix tells (`_REQ`, `_CONF`, `_EVENT`); `None` for the others.
+    pub fn of_name(cisco: &str) -> Option<Kind> {
+        if cisco.ends_with("_REQ") {
+            Some(Kind::Request)
+        } else if cisco.ends_with("_CONF") {
+            Some(Kind::Reply)
+        } else if cisco.ends_with("_EVENT") {
+            Some(Kind::Event)
+        } else {
+            None
+        }
+    }
+    /// The `MessageKind` variant.
+    pub fn rust(self) -> &'static str {
+        match self {
+            Kind::Request => "MessageKind::Request",
+            Kind::Reply => "MessageKind::Reply",
+            Kind::Event => "MessageKind::Event",
+        }
+    }
+}
+
+/// A set of fields that many messages share and that gets accessors (`group` line).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Group {
+    /// `call_variable_1` .. `call_variable_10`, each `float ... string`.
+    CallVariables,
+    /// `named_variables` (`list ... namedvar`) and `named_arrays` (`list ... namedarray`).
+    Ecc,
+    /// `<prefix>connection_call_id` (fixed u32), `<prefix>connection_device_id_type` (fixed
+    /// ConnectionDeviceIdType), `<prefix>connection_device_id` (float string); prefix "", "active_",
+    /// "held_" or "other_".
+    Connection(&'static str),
+}
+
+/// The shape a group expects of one of its fields.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Shape {
+    /// A fixed field (not version-gated) of this Rust type.
+    Fixed(&'static str),
+    /// An optional floating STRING.
+    String,
+    /// A `list` of NAMEDVAR.
+    NamedVars,
+    /// A `list` of NAMEDARRAY.
+    NamedArrays,
+}
+
+impl Group {
+    pub const ALL: [Group; 6] = [
+        Group::CallVariables,
+        Group::Ecc,
+        Group::Connection(""),
+        Group::Connection("active_"),
+        Group::Connection("held_"),
+        Group::Connection("other_"),
+    ];
+
+    /// The name in the tables, which is also the name of the accessor (`call_variables`, `held_connection`).
+    pub fn name(self) -> String {
+        match self {
+            Group::CallVariables => "call_variables".into(),
+            Group::Ecc => "ecc".into(),
+            Group::Connection(p) => format!("{p}connection"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == s)
+    }
+
+    /// The fields of the group, in order, with the shape each must have.
+    pub fn fields(self) -> Vec<(String, Shape)> {
+        match self {
+            Group::CallVariables => (1..=10)
+                .map(|n| (format!("call_variable_{n}"), Shape::String))
+                .collect(),
+            Group::Ecc => vec![
+                ("named_variables".into(), Shape::NamedVars),
+                ("named_arrays".into(), Shape::NamedArrays),
+            ],
+            Group::Connection(p) => vec![
+                (format!("{p}connection_call_id"), Shape::Fixed("u32")),
+                (
+                    format!("{p}connection_device_id_type"),
+                    Shape::Fixed("ConnectionDeviceIdType"),
+                ),
+                (format!("{p}connection_device_id"), Shape::String),
+            ],
+        }
+    }
+}
+
+impl MessageDef {
+    /// The shape of field `name`, when it has one a group can use.
+    pub fn shape_of(&self, name: &str) -> Option<Shape> {
+        let fixed = self.fixed.iter().find_map(|f| match f {
+            FixedItem::Field {
+                name: n,
+                ty,
+                since: None,
+            } if n == name => Some(ty.rust.as_str()),
+            _ => None,
+        });
+        if let Some(rust) = fixed {
+            return match rust {
+                "u32" => Some(Shape::Fixed("u32")),
+                "ConnectionDeviceIdType" => Some(Shape::Fixed("ConnectionDeviceIdType")),
+                _ => None,
+            };
+        }
+        self.floats.iter().find_map(|f| match f {
+            FloatItem::Single {
+                name: n,
+                kind: ValueKind::String(_),
+                ..
+            } if n == name => Some(Shape::String),
+            FloatItem::List {
+                name: n,
+                kind: ValueKind::NamedVar,
+                ..
+            } if n == name => Some(Shape::NamedVars),
+            FloatItem::List {
+                name: n,
+                kind: ValueKind::NamedArray,
+                ..
+            } if n == name => Some(Shape::NamedArrays),
+            _ => None,
+        })
+    }
+
+    /// True when every field of `group` is present with its shape.
+    pub fn fits(&self, group: Group) -> bool {
+        group
+            .fields()
+            .iter()
+            .all(|(f, shape)| self.shape_of(f) == Some(*shape))
+    }
 }

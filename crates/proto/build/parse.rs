@@ -272,6 +272,8 @@ pub fn messages(
     let mut tuples: Vec<TupleDef> = Vec::new();
     let mut messages: Vec<(MessageDef, String)> = Vec::new();
     let mut rust_names: HashMap<String, String> = HashMap::new();
+    // Messages whose Cisco name does not tell their kind, until their `kind` line is read.
+    let mut needs_kind: HashMap<String, String> = HashMap::new();
     // (kind, name, start) of the block being read
     enum Block {
         None,
@@ -308,11 +310,17 @@ pub fn messages(
                                 0
                             }
                         };
+                        let kind = Kind::of_name(cisco);
+                        if kind.is_none() {
+                            needs_kind.insert(cisco.to_string(), at.to_string());
+                        }
                         let m = MessageDef {
                             cisco: cisco.to_string(),
                             type_id,
                             rust: rust.to_string(),
                             docs: Vec::new(),
+                            kind: kind.unwrap_or(Kind::Event),
+                            groups: Vec::new(),
                             lenient_tail: false,
                             fixed: Vec::new(),
                             rest_u32: None,
@@ -350,6 +358,21 @@ pub fn messages(
                 Block::Message(m, _) => match t {
                     ["doc"] => m.docs.push(l.doc.unwrap_or("").to_string()),
                     ["lenient_tail"] => m.lenient_tail = true,
+                    ["kind", k] => match Kind::parse(k) {
+                        Some(k) => {
+                            m.kind = k;
+                            needs_kind.remove(&m.cisco);
+                        }
+                        None => cx.errs.push(format!("{at}: kind must be request, reply or event")),
+                    },
+                    ["group", g] => match Group::parse(g) {
+                        Some(g) if m.groups.contains(&g) => cx.errs.push(format!("{at}: group {g:?} declared twice")),
+                        Some(g) => m.groups.push(g),
+                        None => cx.errs.push(format!(
+                            "{at}: unknown group {g:?} (known: {})",
+                            Group::ALL.map(Group::name).join(", ")
+                        )),
+                    },
                     ["end"] => {
                         if let Block::Message(m, start) = std::mem::replace(&mut block, Block::None) {
                             messages.push((m, start));
@@ -405,7 +428,7 @@ pub fn messages(
                         }
                     }
                     ["tuples", name, tuple] => m.floats.push(FloatItem::Tuples { name: name.to_string(), tuple: tuple.to_string() }),
-                    other => cx.errs.push(format!("{at}: expected fixed/count/rest_u32/float/list/tuples/doc/lenient_tail/end, found {other:?}")),
+                    other => cx.errs.push(format!("{at}: expected fixed/count/rest_u32/float/list/tuples/kind/group/doc/lenient_tail/end, found {other:?}")),
                 },
             }
         }
@@ -418,6 +441,13 @@ pub fn messages(
                 .errs
                 .push(format!("{file}: message {} has no `end`", m.cisco)),
         }
+    }
+    let mut untold: Vec<_> = needs_kind.into_iter().collect();
+    untold.sort();
+    for (cisco, at) in untold {
+        cx.errs.push(format!(
+            "{at}: {cisco}: the name does not end in _REQ, _CONF or _EVENT, so the message needs a `kind request|reply|event` line"
+        ));
     }
     // Checked once every file is read, so a tuple may be defined in any file.
     for (m, start) in &messages {
@@ -508,6 +538,28 @@ fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]
                         .push(format!("{at}: {}: unknown tuple type {tuple}", m.cisco)),
                 }
             }
+        }
+    }
+    for g in Group::ALL {
+        let declared = m.groups.contains(&g);
+        if declared && !m.fits(g) {
+            let wrong: Vec<String> = g
+                .fields()
+                .into_iter()
+                .filter(|(f, shape)| m.shape_of(f) != Some(*shape))
+                .map(|(f, shape)| format!("{f} ({shape:?})"))
+                .collect();
+            cx.errs.push(format!(
+                "{at}: {}: group {} needs {}",
+                m.cisco,
+                g.name(),
+                wrong.join(", ")
+            ));
+        } else if !declared && m.fits(g) {
+            let (cisco, name) = (&m.cisco, g.name());
+            cx.errs.push(format!(
+                "{at}: {cisco}: has every field of group {name}; declare it with `group {name}`"
+            ));
         }
     }
     for f in &m.fixed {

@@ -30,6 +30,7 @@ mod generated {
     use crate::constants::*;
     use crate::error::{DecodeError, EncodeError};
     use crate::floating::{self, FloatValue, Writer};
+    use crate::groups::{Connection, ConnectionRef, EccRef};
     use crate::named::{NamedArray, NamedVariable};
     use crate::raw::{RawBytes, RawField};
     use crate::secret::{Secret, SecretString};
@@ -37,7 +38,34 @@ mod generated {
     use crate::version::FloatWidth;
     use crate::wire::{FixedWire, Reader};
 
+    use super::MessageKind;
+
     include!(concat!(env!("OUT_DIR"), "/messages.rs"));
+}
+
+/// What a message is in the exchange, as the reference classifies it (from `defs/messages/*.def`: the
+/// `_REQ` / `_CONF` / `_EVENT` suffix of the Cisco name, or the message's `kind` line).
+///
+/// * [`Request`](MessageKind::Request) — asks for a reply carrying the same InvokeID (`*_REQ`, and the
+///   server's ACTIVE_MAINTENANCE_REQ_MSG).
+/// * [`Reply`](MessageKind::Reply) — answers a request: its confirmation (`*_CONF`), FAILURE_CONF and
+///   CONTROL_FAILURE_CONF (the negative replies), and the client's ACTIVE_MAINTENANCE_RESP_MSG.
+/// * [`Event`](MessageKind::Event) — unsolicited, nothing answers it: `*_EVENT` (most from the server; a few,
+///   like CONFIG_REQUEST_EVENT, from the client), the v24 `*_EVENT_MSG`s and STOPPING_REQUESTS_TO_THIS_SIDE_IND.
+/// * [`Unknown`](MessageKind::Unknown) — a [`Message::Unknown`], whose type this library does not type.
+///
+/// Each message struct has it as a constant too (`OpenReq::KIND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// A request: a reply with the same InvokeID is expected.
+    Request,
+    /// A reply to a request (confirmation or failure).
+    Reply,
+    /// An unsolicited message (event or indication).
+    Event,
+    /// A message of a type this library does not type ([`Message::Unknown`]).
+    Unknown,
 }
 
 impl Message {

@@ -8,35 +8,8 @@ use std::net::SocketAddr;
 use cti_proto::constants::{AgentState, PeripheralType};
 use serde::{Deserialize, Serialize};
 
-/// Side A or side B of the duplex CTI Server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Side {
-    /// Side A (default port 42027).
-    #[serde(rename = "A", alias = "a")]
-    A,
-    /// Side B (default port 43027).
-    #[serde(rename = "B", alias = "b")]
-    B,
-}
-
-impl Side {
-    /// The other side.
-    #[must_use]
-    pub fn other(self) -> Side {
-        match self {
-            Side::A => Side::B,
-            Side::B => Side::A,
-        }
-    }
-
-    /// `"A"` or `"B"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::A => "A",
-            Side::B => "B",
-        }
-    }
-}
+/// Side A or side B: one definition in cti-proto, shared with the client.
+pub use cti_proto::Side;
 
 /// The whole simulator configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -36,25 +36,6 @@ fn signature(who: &Requester) -> Option<CtiString> {
     (!who.client_signature.is_empty()).then(|| fit(&who.client_signature, 64))
 }
 
-/// The ten CallVariable fields of a request, as an array.
-macro_rules! request_vars {
-    ($r:expr) => {
-        [
-            $r.call_variable_1.clone(),
-            $r.call_variable_2.clone(),
-            $r.call_variable_3.clone(),
-            $r.call_variable_4.clone(),
-            $r.call_variable_5.clone(),
-            $r.call_variable_6.clone(),
-            $r.call_variable_7.clone(),
-            $r.call_variable_8.clone(),
-            $r.call_variable_9.clone(),
-            $r.call_variable_10.clone(),
-        ]
-    };
-}
-pub(super) use request_vars;
-
 impl Engine {
     pub(super) fn dispatch_control(
         &mut self,
@@ -296,7 +277,7 @@ impl Engine {
                 return Err(not_party);
             }
             let ch = DataChanges {
-                vars: request_vars!(r),
+                vars: r.call_variables().map(Option::<&CtiString>::cloned),
                 ani: r.ani.clone(),
                 dnis: None,
                 ced: r.caller_entered_digits.clone(),

@@ -12,10 +12,10 @@ use cti_proto::message::{
     ConsultationCallReq, HoldCallConf, HoldCallReq, MakeCallConf, MakeCallReq, RetrieveCallConf,
     RetrieveCallReq,
 };
-use cti_proto::{CtiString, Message, NamedArray, NamedVariable};
+use cti_proto::{CtiString, EccRef, Message, NamedArray, NamedVariable};
 
 use super::calls::{Call, Conn, STATIC, set_array, set_named};
-use super::control::{cf, request_vars, text};
+use super::control::{cf, text};
 use super::schedule::Step;
 use super::{AgentIndex, ControlReply, Engine, Requester, WorldEvent, messages};
 
@@ -34,23 +34,22 @@ impl CallData {
     /// Overlays the values a request gives.
     fn overlay(
         &mut self,
-        vars: [Option<CtiString>; 10],
+        vars: [Option<&CtiString>; 10],
         wrapup: Option<&CtiString>,
-        nv: &[NamedVariable],
-        na: &[NamedArray],
+        ecc: EccRef<'_>,
     ) {
         for (slot, v) in self.vars.iter_mut().zip(vars) {
-            if v.is_some() {
-                *slot = v;
+            if let Some(v) = v {
+                *slot = Some(v.clone());
             }
         }
         if wrapup.is_some() {
             self.wrapup = wrapup.cloned();
         }
-        for v in nv {
+        for v in ecc.named_variables {
             set_named(&mut self.named_vars, v.clone());
         }
-        for v in na {
+        for v in ecc.named_arrays {
             set_array(&mut self.named_arrays, v.clone());
         }
     }
@@ -256,12 +255,7 @@ impl Engine {
         let dialed = text(r.dialed_number.as_ref()).ok_or(cf(Cf::CF_INVALID_CALLED_DEVICE))?;
         let to = self.destination(a, r.peripheral_id, dialed)?;
         let mut data = CallData::default();
-        data.overlay(
-            request_vars!(r),
-            r.call_wrapup_data.as_ref(),
-            &r.named_variables,
-            &r.named_arrays,
-        );
+        data.overlay(r.call_variables(), r.call_wrapup_data.as_ref(), r.ecc());
         let dialed = CtiString::from(dialed);
         let id = self.place_call(a, to, dialed, false, data, sig, out)?;
         let mut m = MakeCallConf::default();
@@ -501,12 +495,7 @@ impl Engine {
                 named_vars: c.named_vars.clone(),
                 named_arrays: c.named_arrays.clone(),
             });
-        data.overlay(
-            request_vars!(r),
-            r.call_wrapup_data.as_ref(),
-            &r.named_variables,
-            &r.named_arrays,
-        );
+        data.overlay(r.call_variables(), r.call_wrapup_data.as_ref(), r.ecc());
         let dialed = CtiString::from(dialed);
         self.touch(cid, sig);
         self.hold(cid, a, sig, true, out);

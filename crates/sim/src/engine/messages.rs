@@ -14,7 +14,7 @@ use cti_proto::message::{
     DequeuedSkillGroup, DeviceCall, EndCallEvent, QueryAgentSkillGroup, QueryAgentStateConf,
     QueuedSkillGroup, SnapshotCallConf, SnapshotDeviceConf, SystemEvent,
 };
-use cti_proto::{CtiString, Message};
+use cti_proto::{Connection, CtiString, Message};
 
 use super::agents::Agent;
 use super::calls::{Call, STATIC};
@@ -23,34 +23,9 @@ const DEVICE: DeviceIdType = DeviceIdType::DEVID_DEVICE_IDENTIFIER;
 /// MRDID of the voice media routing domain.
 const MRD_VOICE: i32 = 1;
 
-/// Copies the ten call variables into a message that has `call_variable_1..10`.
-macro_rules! set_vars {
-    ($m:ident, $vars:expr) => {{
-        let [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10] = $vars;
-        $m.call_variable_1 = v1.clone();
-        $m.call_variable_2 = v2.clone();
-        $m.call_variable_3 = v3.clone();
-        $m.call_variable_4 = v4.clone();
-        $m.call_variable_5 = v5.clone();
-        $m.call_variable_6 = v6.clone();
-        $m.call_variable_7 = v7.clone();
-        $m.call_variable_8 = v8.clone();
-        $m.call_variable_9 = v9.clone();
-        $m.call_variable_10 = v10.clone();
-    }};
-}
-
-/// Fills the prefix common to most call events (MonitorID 0, PeripheralID, PeripheralType,
-/// ConnectionDeviceIDType STATIC, ConnectionCallID, ConnectionDeviceID).
-macro_rules! prefix {
-    ($m:ident, $c:expr) => {{
-        $m.monitor_id = 0;
-        $m.peripheral_id = $c.peripheral_id;
-        $m.peripheral_type = $c.ptype;
-        $m.connection_device_id_type = STATIC;
-        $m.connection_call_id = $c.id;
-        $m.connection_device_id = Some($c.device.clone());
-    }};
+/// The call's connection: ConnectionCallID, ConnectionDeviceIDType STATIC, ConnectionDeviceID.
+fn connection(c: &Call) -> Connection {
+    Connection::new(c.id, STATIC, c.device.clone())
 }
 
 /// What a CALL_DATA_UPDATE_EVENT reports as changed (the ECC set is always sent whole).
@@ -155,17 +130,15 @@ pub(super) fn begin_call(c: &Call) -> Message {
     m.peripheral_id = c.peripheral_id;
     m.peripheral_type = c.ptype;
     m.call_type = c.kind;
-    m.connection_device_id_type = STATIC;
-    m.connection_call_id = c.id;
+    m.set_connection(connection(c));
     m.called_party_disposition = CalledPartyDisposition(0);
-    m.connection_device_id = Some(c.device.clone());
     m.ani.clone_from(&c.ani);
     m.dnis.clone_from(&c.dnis);
     m.dialed_number.clone_from(&c.dialed);
     m.caller_entered_digits.clone_from(&c.ced);
     m.router_call_key_day = c.router_key.map(|k| k.0);
     m.router_call_key_call_id = c.router_key.map(|k| k.1);
-    set_vars!(m, &c.vars);
+    m.set_call_variables(c.vars.clone());
     m.call_wrapup_data.clone_from(&c.wrapup);
     m.named_variables.clone_from(&c.named_vars);
     m.named_arrays.clone_from(&c.named_arrays);
@@ -189,9 +162,7 @@ pub(super) fn end_call_of(
     m.monitor_id = 0;
     m.peripheral_id = peripheral_id;
     m.peripheral_type = ptype;
-    m.connection_device_id_type = STATIC;
-    m.connection_call_id = id;
-    m.connection_device_id = Some(device.clone());
+    m.set_connection(Connection::new(id, STATIC, device.clone()));
     Message::from(m)
 }
 
@@ -211,7 +182,9 @@ fn calling(c: &Call) -> (Option<CtiString>, Option<CtiString>, DeviceIdType) {
 pub(super) fn call_delivered(c: &Call, alerting: &CtiString) -> Message {
     let (calling, redirect, redirect_type) = calling(c);
     let mut m = CallDeliveredEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.line_handle = 0;
     m.line_type = c.line_type;
     m.service_number = NULL_SERVICE;
@@ -233,7 +206,7 @@ pub(super) fn call_delivered(c: &Call, alerting: &CtiString) -> Message {
     m.dnis.clone_from(&c.dnis);
     m.dialed_number.clone_from(&c.dialed);
     m.caller_entered_digits.clone_from(&c.ced);
-    set_vars!(m, &c.vars);
+    m.set_call_variables(c.vars.clone());
     m.call_wrapup_data.clone_from(&c.wrapup);
     m.named_variables.clone_from(&c.named_vars);
     m.named_arrays.clone_from(&c.named_arrays);
@@ -244,7 +217,9 @@ pub(super) fn call_delivered(c: &Call, alerting: &CtiString) -> Message {
 pub(super) fn call_established(c: &Call, answering: &CtiString) -> Message {
     let (calling, redirect, redirect_type) = calling(c);
     let mut m = CallEstablishedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.line_handle = 0;
     m.line_type = c.line_type;
     m.service_number = NULL_SERVICE;
@@ -268,7 +243,9 @@ pub(super) fn call_established(c: &Call, answering: &CtiString) -> Message {
 /// CALL_HELD_EVENT: `holding` put the call on hold.
 pub(super) fn call_held(c: &Call, holding: &CtiString) -> Message {
     let mut m = CallHeldEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.holding_device_type = DEVICE;
     m.local_connection_state = LocalConnectionState::LCS_HOLD;
     m.event_cause = EventCause::CEC_NONE;
@@ -279,7 +256,9 @@ pub(super) fn call_held(c: &Call, holding: &CtiString) -> Message {
 /// CALL_RETRIEVED_EVENT: `retrieving` took the call back.
 pub(super) fn call_retrieved(c: &Call, retrieving: &CtiString) -> Message {
     let mut m = CallRetrievedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.retrieving_device_type = DEVICE;
     m.local_connection_state = LocalConnectionState::LCS_CONNECT;
     m.event_cause = EventCause::CEC_NONE;
@@ -290,7 +269,9 @@ pub(super) fn call_retrieved(c: &Call, retrieving: &CtiString) -> Message {
 /// CALL_CONNECTION_CLEARED_EVENT: `releasing` hung up (LCS_NULL, CEC_NONE).
 pub(super) fn call_connection_cleared(c: &Call, releasing: &CtiString) -> Message {
     let mut m = CallConnectionClearedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.releasing_device_type = DEVICE;
     m.local_connection_state = LocalConnectionState::LCS_NULL;
     m.event_cause = EventCause::CEC_NONE;
@@ -301,7 +282,9 @@ pub(super) fn call_connection_cleared(c: &Call, releasing: &CtiString) -> Messag
 /// CALL_CLEARED_EVENT (LCS_NULL; CECX_ABAND_LOCAL_QUEUE for a call abandoned in the queue, else CEC_NONE).
 pub(super) fn call_cleared(c: &Call, abandoned: bool) -> Message {
     let mut m = CallClearedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.local_connection_state = LocalConnectionState::LCS_NULL;
     m.event_cause = if abandoned {
         EventCause::CECX_ABAND_LOCAL_QUEUE
@@ -315,7 +298,9 @@ pub(super) fn call_cleared(c: &Call, abandoned: bool) -> Message {
 pub(super) fn call_queued(c: &Call, num_queued: u16) -> Message {
     let (calling, _, _) = calling(c);
     let mut m = CallQueuedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.service_number = NULL_SERVICE;
     m.service_id = NULL_SERVICE;
     m.queue_device_type = DeviceIdType::DEVID_QUEUE;
@@ -343,7 +328,9 @@ pub(super) fn call_queued(c: &Call, num_queued: u16) -> Message {
 /// CALL_DEQUEUED_EVENT: the queued call leaves the queue for an agent.
 pub(super) fn call_dequeued(c: &Call, num_queued: u16) -> Message {
     let mut m = CallDequeuedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.queue_device_type = DeviceIdType::DEVID_QUEUE;
     m.service_number = NULL_SERVICE;
     m.service_id = NULL_SERVICE;
@@ -361,7 +348,9 @@ pub(super) fn call_dequeued(c: &Call, num_queued: u16) -> Message {
 /// CALL_SERVICE_INITIATED_EVENT: `calling` went off-hook to make the call (LCS_INITIATE).
 pub(super) fn call_service_initiated(c: &Call, calling: &CtiString) -> Message {
     let mut m = CallServiceInitiatedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.line_handle = 0;
     m.line_type = c.line_type;
     m.service_number = NULL_SERVICE;
@@ -380,7 +369,9 @@ pub(super) fn call_service_initiated(c: &Call, calling: &CtiString) -> Message {
 pub(super) fn call_originated(c: &Call) -> Message {
     let (calling, _, _) = calling(c);
     let mut m = CallOriginatedEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.line_handle = 0;
     m.line_type = c.line_type;
     m.service_number = NULL_SERVICE;
@@ -482,7 +473,9 @@ pub(super) fn call_conferenced(
 /// CALL_DATA_UPDATE_EVENT: the changed items, plus (v22+ semantics) the call's whole ECC set.
 pub(super) fn call_data_update(c: &Call, ch: &DataChanges) -> Message {
     let mut m = CallDataUpdateEvent::default();
-    prefix!(m, c);
+    m.peripheral_id = c.peripheral_id;
+    m.peripheral_type = c.ptype;
+    m.set_connection(connection(c));
     m.call_type = c.kind;
     m.new_connection_device_id_type = STATIC;
     m.new_connection_call_id = c.id;
@@ -493,7 +486,7 @@ pub(super) fn call_data_update(c: &Call, ch: &DataChanges) -> Message {
     m.ani.clone_from(&ch.ani);
     m.dnis.clone_from(&ch.dnis);
     m.caller_entered_digits.clone_from(&ch.ced);
-    set_vars!(m, &ch.vars);
+    m.set_call_variables(ch.vars.clone());
     m.call_wrapup_data.clone_from(&ch.wrapup);
     m.customer_phone_number.clone_from(&ch.customer_phone);
     m.customer_account_number.clone_from(&ch.customer_account);
@@ -515,7 +508,7 @@ pub(super) fn snapshot_call_conf(invoke_id: u32, c: &Call) -> Message {
     m.caller_entered_digits.clone_from(&c.ced);
     m.router_call_key_day = c.router_key.map(|k| k.0);
     m.router_call_key_call_id = c.router_key.map(|k| k.1);
-    set_vars!(m, &c.vars);
+    m.set_call_variables(c.vars.clone());
     m.call_wrapup_data.clone_from(&c.wrapup);
     m.named_variables.clone_from(&c.named_vars);
     m.named_arrays.clone_from(&c.named_arrays);
