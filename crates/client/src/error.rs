@@ -33,6 +33,8 @@ pub enum ErrorKind {
     /// The consumer fell behind the event stream: the client reset the session (see
     /// [`crate::ClientEvent::Overflow`]).
     Overflow,
+    /// A typed request was given an argument out of its range (nothing was sent).
+    InvalidRequest,
 }
 
 /// An error of the client.
@@ -92,6 +94,14 @@ pub enum ClientError {
         /// The event queue's capacity ([`crate::ClientConfig::event_queue`]).
         capacity: usize,
     },
+    /// A typed request was given an argument out of its range; nothing was sent.
+    #[error("{field}: {reason}")]
+    InvalidRequest {
+        /// The argument (e.g. `call variable 11`).
+        field: String,
+        /// What it must be.
+        reason: &'static str,
+    },
 }
 
 impl ClientError {
@@ -109,6 +119,7 @@ impl ClientError {
             ClientError::Encode(_) => ErrorKind::Encode,
             ClientError::NoInvokeId { .. } => ErrorKind::NoInvokeId,
             ClientError::Overflow { .. } => ErrorKind::Overflow,
+            ClientError::InvalidRequest { .. } => ErrorKind::InvalidRequest,
         }
     }
 
@@ -190,6 +201,13 @@ mod tests {
                 ErrorKind::NoInvokeId,
             ),
             (ClientError::Overflow { capacity: 4 }, ErrorKind::Overflow),
+            (
+                ClientError::InvalidRequest {
+                    field: "call variable 11".into(),
+                    reason: "use 1 to 10",
+                },
+                ErrorKind::InvalidRequest,
+            ),
         ];
         let texts: Vec<(ErrorKind, String)> = cases
             .iter()
@@ -211,6 +229,7 @@ mod tests {
                 "Encode: request not sent: QUERY_AGENT_STATE_REQ: agent_id: value of 40 bytes exceeds the maximum of 12",
                 "NoInvokeId: BEGIN_CALL_EVENT has no InvokeID: it is not a request",
                 "Overflow: event queue full (4 events unread): the session was reset",
+                "InvalidRequest: call variable 11: use 1 to 10",
             ]
         );
     }

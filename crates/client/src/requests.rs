@@ -65,7 +65,7 @@ fn s(v: Option<&String>) -> Option<CtiString> {
 }
 
 fn unexpected(m: &Message) -> ClientError {
-    ClientError::NotConnected(format!("unexpected reply {}", m.name()))
+    ClientError::unexpected_reply(m)
 }
 
 macro_rules! conf {
@@ -251,9 +251,10 @@ impl Client {
         r.call_type = cti_proto::constants::CallType(0xFFFF);
         for (n, v) in variables {
             if !r.set_call_variable(usize::from(*n), Some(CtiString::from(v.as_str()))) {
-                return Err(ClientError::NotConnected(format!(
-                    "call variable {n}: use 1 to 10"
-                )));
+                return Err(ClientError::InvalidRequest {
+                    field: format!("call variable {n}"),
+                    reason: "use 1 to 10",
+                });
             }
         }
         r.named_variables = ecc

@@ -17,7 +17,7 @@
 //! use cti_client::session::{SessionCore, SessionEvent, SessionState};
 //! use cti_client::Side;
 //! use cti_proto::message::OpenConf;
-//! use cti_proto::{Frame, FrameDecoder, Message};
+//! use cti_proto::{Frame, FrameDecoder, Message, MessageKind};
 //!
 //! let cfg = ClientConfig::builder("cti-a:42027").build()?;
 //! let mut core = SessionCore::new(&cfg)?;
@@ -162,10 +162,10 @@ impl std::fmt::Debug for SessionCore {
     }
 }
 
-/// Whether `m` is a reply (a CONF) rather than an event of the server's own.
-// TODO(kind): Message::kind()
+/// Whether `m` is a reply (a CONF, FAILURE_CONF, ...) rather than an event of the server's own, by its kind in
+/// the message tables.
 fn is_reply(m: &Message) -> bool {
-    m.name().ends_with("_CONF")
+    m.kind() == cti_proto::MessageKind::Reply
 }
 
 impl SessionCore {

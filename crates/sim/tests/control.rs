@@ -85,7 +85,7 @@ async fn ask(p: &mut Peer, req: impl Into<Message>) -> (Message, Vec<Message>) {
     let mut events = Vec::new();
     let reply = loop {
         let m = p.recv().await;
-        if m.name().ends_with("_CONF") {
+        if m.kind() == cti_proto::MessageKind::Reply {
             break m;
         }
         events.push(m);
