@@ -1,7 +1,7 @@
-//! The client feeding `cti-model` against the simulator (in process, loopback port 0): every
-//! `ClientEvent::Message` is applied to a [`Model`], `Connected` / `Disconnected` call `session_opened` /
-//! `connection_lost`, and `tick` runs as the model's deadlines pass — the way an application reconciles its
-//! calls across a CTI Server failover and a peripheral (ACD link) outage.
+//! A `Session` (the client feeding `cti-model`) against the simulator (in process, loopback port 0): every
+//! server message is applied to the model, `Connected` / `Disconnected` open and lose the session, and the
+//! model's deadlines pass by themselves — how the call model is kept across a CTI Server failover and a
+//! peripheral (ACD link) outage.
 
 #![allow(
     clippy::panic,
@@ -13,9 +13,10 @@
 
 use std::time::Duration;
 
-use cti_client::{Client, ClientConfig, ClientEvent, Events};
+use cti_client::{ClientConfig, ClientEvent};
 use cti_model::{CallKey, Change, EndReason, Model, ModelConfig};
 use cti_proto::constants::*;
+use cti_session::{Session, SessionConfig, Update, UpdateKind};
 use cti_sim::engine::CallSpec;
 use cti_sim::{FailMode, FineClock, SimConfig, Simulator};
 use tokio::time::Instant;
@@ -56,11 +57,9 @@ fn call_to_1001() -> CallSpec {
     spec
 }
 
-/// A client whose events drive a model.
+/// A session whose updates are recorded.
 struct Harness {
-    client: Client,
-    events: Events,
-    model: Model,
+    session: Session,
     origin: Instant,
     /// Every change of the model with the time (since `origin`) it happened.
     changes: Vec<(Duration, Change)>,
@@ -72,11 +71,8 @@ struct Harness {
 
 impl Harness {
     fn start(cfg: ClientConfig) -> Harness {
-        let (client, events) = Client::start(cfg).unwrap();
         Harness {
-            client,
-            events,
-            model: Model::new(ModelConfig::default()),
+            session: Session::start(SessionConfig::new("", cfg)).unwrap(),
             origin: Instant::now(),
             changes: Vec::new(),
             lifecycle: Vec::new(),
@@ -84,64 +80,47 @@ impl Harness {
         }
     }
 
+    fn model(&self) -> &Model {
+        self.session.model()
+    }
+
     fn now(&self) -> Duration {
         self.origin.elapsed()
     }
 
-    fn record(&mut self, out: Vec<Change>) {
+    fn feed(&mut self, u: Update) {
         let now = self.now();
-        self.changes.extend(out.into_iter().map(|c| (now, c)));
-    }
-
-    fn feed(&mut self, e: &ClientEvent) {
-        let now = self.now();
-        let mut out = Vec::new();
-        match e {
-            ClientEvent::Message(m) => self.model.apply(m, now, &mut out),
-            ClientEvent::Connected { side, .. } => {
-                self.model.session_opened(now);
+        match &u.kind {
+            UpdateKind::Client(ClientEvent::Message(_)) | UpdateKind::Deadline => {}
+            UpdateKind::Client(ClientEvent::Connected { side, .. }) => {
                 self.opened_at = now;
                 self.lifecycle.push(format!("Connected {}", side.name()));
             }
-            ClientEvent::Disconnected { side, .. } => {
-                self.model.connection_lost(now);
+            UpdateKind::Client(ClientEvent::Disconnected { side, .. }) => {
                 self.lifecycle.push(format!("Disconnected {}", side.name()));
             }
-            ClientEvent::Connecting { side } => {
+            UpdateKind::Client(ClientEvent::Connecting { side }) => {
                 self.lifecycle.push(format!("Connecting {}", side.name()));
             }
-            ClientEvent::AttemptFailed { side, reason } => {
+            UpdateKind::Client(ClientEvent::AttemptFailed { side, reason }) => {
                 self.lifecycle
                     .push(format!("AttemptFailed {} {reason}", side.name()));
             }
             other => panic!("unexpected {other:?}"),
         }
-        self.record(out);
+        self.changes.extend(u.changes.into_iter().map(|c| (now, c)));
     }
 
-    /// Feeds the next event into the model (ticking it at its deadlines meanwhile); false when `until` came
+    /// Feeds the next update (the session ticks the model at its deadlines itself); false when `until` came
     /// first.
     async fn step(&mut self, until: Instant) -> bool {
-        loop {
-            let wake = self
-                .model
-                .next_deadline()
-                .map_or(until, |d| (self.origin + d).min(until));
-            tokio::select! {
-                e = self.events.next() => {
-                    let e = e.expect("the client runs");
-                    self.feed(&e);
-                    return true;
-                }
-                () = tokio::time::sleep_until(wake) => {
-                    let mut out = Vec::new();
-                    self.model.tick(self.now(), &mut out);
-                    self.record(out);
-                    if Instant::now() >= until {
-                        return false;
-                    }
-                }
+        tokio::select! {
+            u = self.session.next() => {
+                let u = u.expect("the session runs");
+                self.feed(u);
+                true
             }
+            () = tokio::time::sleep_until(until) => false,
         }
     }
 
@@ -181,7 +160,7 @@ impl Harness {
     }
 
     async fn close(self) {
-        self.client.close().await;
+        self.session.close().await;
     }
 }
 
@@ -196,9 +175,9 @@ async fn call_in_progress(h: &mut Harness, sim: &Simulator) -> CallKey {
         unreachable!()
     };
     h.run_for(Duration::from_secs(5)).await;
-    let keys: Vec<&CallKey> = h.model.calls().map(|c| &c.key).collect();
+    let keys: Vec<&CallKey> = h.model().calls().map(|c| &c.key).collect();
     assert_eq!(keys, vec![&key], "exactly the one call");
-    let call = h.model.call(&key).unwrap();
+    let call = h.model().call(&key).unwrap();
     assert!(!call.uncertain && !call.awaiting_reannouncement);
     assert_eq!(call.peripheral_id, PERIPHERAL);
     h.clear();
@@ -239,9 +218,9 @@ async fn failover_keeps_the_call_a_client_events_session_gets_reannounced() {
     h.run_for(ModelConfig::default().reannounce_window + Duration::from_secs(1))
         .await;
     assert_eq!(h.changes(), vec![Change::CallChanged(key.clone())]);
-    let keys: Vec<&CallKey> = h.model.calls().map(|c| &c.key).collect();
+    let keys: Vec<&CallKey> = h.model().calls().map(|c| &c.key).collect();
     assert_eq!(keys, vec![&key], "same call id, none invented");
-    let call = h.model.call(&key).unwrap();
+    let call = h.model().call(&key).unwrap();
     assert!(!call.awaiting_reannouncement && !call.uncertain);
     h.close().await;
 }
@@ -274,7 +253,7 @@ async fn failover_ends_an_all_events_call_as_lost_during_outage() {
         at >= window && at < window + Duration::from_millis(20),
         "{at:?}"
     );
-    assert_eq!(h.model.calls().count(), 0);
+    assert_eq!(h.model().calls().count(), 0);
     h.close().await;
 }
 
@@ -288,8 +267,8 @@ async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_ag
     // SYSTEM_EVENT offline: the call becomes uncertain (before its END_CALL_EVENT is applied).
     h.until_change(|c| *c == Change::CallChanged(key.clone()))
         .await;
-    assert!(h.model.call(&key).unwrap().uncertain);
-    assert_eq!(h.model.peripheral_online(PERIPHERAL), Some(false));
+    assert!(h.model().call(&key).unwrap().uncertain);
+    assert_eq!(h.model().peripheral_online(PERIPHERAL), Some(false));
     // END_CALL_EVENT follows at once.
     h.until_change(|c| matches!(c, Change::CallEnded { .. }))
         .await;
@@ -307,7 +286,7 @@ async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_ag
             },
         ]
     );
-    assert_eq!(h.model.calls().count(), 0);
+    assert_eq!(h.model().calls().count(), 0);
     h.run_for(Duration::from_secs(3)).await;
     assert_eq!(h.changes.len(), 3, "nothing while offline: {:?}", h.changes);
     h.clear();
@@ -326,10 +305,10 @@ async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_ag
             Change::CallBegan(key.clone()),
         ]
     );
-    let call = h.model.call(&key).unwrap();
+    let call = h.model().call(&key).unwrap();
     assert!(!call.uncertain);
     assert!(call.began_at >= back, "began anew");
-    assert_eq!(h.model.calls().count(), 1);
+    assert_eq!(h.model().calls().count(), 1);
     h.close().await;
 }
 
@@ -339,7 +318,7 @@ async fn peripheral_back_within_the_linger_time_resumes_the_uncertain_call() {
     let sim = sim().await;
     let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
     let key = call_in_progress(&mut h, &sim).await;
-    let began_at = h.model.call(&key).unwrap().began_at;
+    let began_at = h.model().call(&key).unwrap().began_at;
     let linger = Duration::from_secs(30);
     sim.handle()
         .peripheral_offline(PERIPHERAL, Some(linger))
@@ -356,13 +335,13 @@ async fn peripheral_back_within_the_linger_time_resumes_the_uncertain_call() {
             Change::CallChanged(key.clone()),
         ]
     );
-    assert!(h.model.call(&key).unwrap().uncertain);
+    assert!(h.model().call(&key).unwrap().uncertain);
     h.clear();
     sim.handle().peripheral_online(PERIPHERAL).unwrap();
     // SYSTEM_EVENT online alone does not resume it ...
     h.until_change(|c| matches!(c, Change::PeripheralStatus { online: true, .. }))
         .await;
-    assert!(h.model.call(&key).unwrap().uncertain);
+    assert!(h.model().call(&key).unwrap().uncertain);
     // ... the BEGIN_CALL_EVENT that follows does: the same call, no second CallBegan, no CallEnded.
     h.until_change(|c| *c == Change::CallChanged(key.clone()))
         .await;
@@ -376,14 +355,14 @@ async fn peripheral_back_within_the_linger_time_resumes_the_uncertain_call() {
             Change::CallChanged(key.clone()),
         ]
     );
-    let call = h.model.call(&key).unwrap();
+    let call = h.model().call(&key).unwrap();
     assert!(!call.uncertain);
     assert_eq!(call.began_at, began_at, "the same call resumed");
     // Past the original linger deadline: the stale timer ends nothing.
     h.clear();
     h.run_for(linger).await;
     assert_eq!(h.changes(), vec![]);
-    let keys: Vec<&CallKey> = h.model.calls().map(|c| &c.key).collect();
+    let keys: Vec<&CallKey> = h.model().calls().map(|c| &c.key).collect();
     assert_eq!(keys, vec![&key]);
     h.close().await;
 }
