@@ -47,6 +47,9 @@ pub enum CliError {
     /// The CTI Server refused a request (FAILURE_CONF / CONTROL_FAILURE_CONF), named.
     #[error("{0}")]
     Refused(String),
+    /// The command line or a configuration file it names is wrong (exit status 2, as clap's usage errors).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {
@@ -59,7 +62,10 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Output(_) | CliError::Run(_) | CliError::Refused(_) => EXIT_OUTPUT,
-            CliError::Input { .. } | CliError::Stream { .. } | CliError::Line { .. } => EXIT_INPUT,
+            CliError::Input { .. }
+            | CliError::Stream { .. }
+            | CliError::Line { .. }
+            | CliError::Usage(_) => EXIT_INPUT,
         }
     }
 }

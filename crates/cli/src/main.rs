@@ -8,6 +8,7 @@ mod decode;
 mod demo;
 mod encode;
 mod error;
+mod gateway;
 mod input;
 mod logging;
 mod monitor;
@@ -46,6 +47,7 @@ enum Command {
     Monitor(Box<monitor::MonitorArgs>),
     Agent(Box<control::AgentArgs>),
     Call(Box<control::CallArgs>),
+    Gateway(Box<gateway::GatewayArgs>),
 }
 
 impl Command {
@@ -59,6 +61,7 @@ impl Command {
             Command::Monitor(_) => "monitor",
             Command::Agent(_) => "agent",
             Command::Call(_) => "call",
+            Command::Gateway(_) => "gateway",
         }
     }
 
@@ -71,6 +74,7 @@ impl Command {
             Command::Monitor(args) => monitor::run(args),
             Command::Agent(args) => control::run_agent(args),
             Command::Call(args) => control::run_call(args),
+            Command::Gateway(args) => gateway::run(args),
         }
     }
 }
