@@ -40,7 +40,7 @@ pub struct SourceMetrics {
     pub publish_retries: Counter,
     /// Gap records published (the buffer overflowed).
     pub gaps: Counter,
-    /// Records lost to buffer overflows (each covered by a gap record).
+    /// Records lost to buffer overflows (counted when dropped; each range is then covered by a gap record).
     pub records_lost: Counter,
     /// CTI sessions opened (reconnects are this minus one).
     pub sessions_opened: Counter,

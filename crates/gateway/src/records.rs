@@ -188,28 +188,38 @@ impl Recorder {
                     ),
                 };
                 let call_json = serde_json::to_value(call).unwrap_or_default();
+                let kv_key = call_key(&src, key);
                 insert(&mut line, "call", call_json.clone());
+                insert(&mut line, "kv_key", Value::String(kv_key.clone()));
                 let seq = self.record(b, t, ctx, "call", name, line);
-                b.kv.push(put(CALLS_BUCKET, call_key(&src, key), call_json, seq));
+                b.kv.push(put(CALLS_BUCKET, kv_key, call_json, seq));
             }
             Change::CallEnded { key, .. } => {
-                let line = change_json(c, model).unwrap_or_default();
+                let mut line = change_json(c, model).unwrap_or_default();
+                let kv_key = call_key(&src, key);
+                insert(&mut line, "kv_key", Value::String(kv_key.clone()));
                 self.record(b, t, ctx, "call", "ended", line);
                 b.kv.push(KvOp::Delete {
                     bucket: CALLS_BUCKET,
-                    key: call_key(&src, key),
+                    key: kv_key,
                 });
             }
             Change::CallRekeyed { from, to } => {
-                let line = change_json(c, model).unwrap_or_default();
+                let mut line = change_json(c, model).unwrap_or_default();
+                let (old, new) = (call_key(&src, from), call_key(&src, to));
+                let call_json = model
+                    .call(to)
+                    .and_then(|call| serde_json::to_value(call).ok());
+                insert(&mut line, "from_kv_key", Value::String(old.clone()));
+                insert(&mut line, "kv_key", Value::String(new.clone()));
+                insert(&mut line, "call", call_json.clone().unwrap_or_default());
                 let seq = self.record(b, t, ctx, "call", "rekeyed", line);
                 b.kv.push(KvOp::Delete {
                     bucket: CALLS_BUCKET,
-                    key: call_key(&src, from),
+                    key: old,
                 });
-                if let Some(call) = model.call(to) {
-                    let call_json = serde_json::to_value(call).unwrap_or_default();
-                    b.kv.push(put(CALLS_BUCKET, call_key(&src, to), call_json, seq));
+                if let Some(call_json) = call_json {
+                    b.kv.push(put(CALLS_BUCKET, new, call_json, seq));
                 }
             }
             Change::AgentChanged { agent_id, from, to } => {
@@ -217,30 +227,32 @@ impl Recorder {
                     .agent(agent_id)
                     .and_then(|a| serde_json::to_value(a).ok())
                     .unwrap_or_default();
+                let kv_key = agent_key(&src, agent_id);
                 let line = json!({
                     "type": "AGENT_CHANGED",
                     "agent_id": agent_id,
                     "from": from.map(|s| s.to_string()),
                     "to": to.to_string(),
                     "agent": agent_json.clone(),
+                    "kv_key": kv_key,
                 });
                 let seq = self.record(b, t, ctx, "agent", &to.to_string(), line);
-                b.kv.push(put(
-                    AGENTS_BUCKET,
-                    agent_key(&src, agent_id),
-                    agent_json,
-                    seq,
-                ));
+                b.kv.push(put(AGENTS_BUCKET, kv_key, agent_json, seq));
             }
             Change::AgentRekeyed { from, to } => {
-                let line = change_json(c, model).unwrap_or_default();
+                let mut line = change_json(c, model).unwrap_or_default();
+                let (old, new) = (agent_key(&src, from), agent_key(&src, to));
+                let agent_json = model.agent(to).and_then(|a| serde_json::to_value(a).ok());
+                insert(&mut line, "from_kv_key", Value::String(old.clone()));
+                insert(&mut line, "kv_key", Value::String(new.clone()));
+                insert(&mut line, "agent", agent_json.clone().unwrap_or_default());
                 let seq = self.record(b, t, ctx, "agent", "rekeyed", line);
                 b.kv.push(KvOp::Delete {
                     bucket: AGENTS_BUCKET,
-                    key: agent_key(&src, from),
+                    key: old,
                 });
-                if let Some(agent) = model.agent(to).and_then(|a| serde_json::to_value(a).ok()) {
-                    b.kv.push(put(AGENTS_BUCKET, agent_key(&src, to), agent, seq));
+                if let Some(agent) = agent_json {
+                    b.kv.push(put(AGENTS_BUCKET, new, agent, seq));
                 }
             }
             Change::PeripheralStatus { .. } => {

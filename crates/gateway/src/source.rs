@@ -28,13 +28,25 @@ pub(crate) async fn run(
     loop {
         let update = tokio::select! {
             u = session.next() => u,
-            () = async { let _ = stop.wait_for(|s| *s).await; } => {
-                session.close().await;
-                // What the close produced (DISCONNECTED is not reported for a close; nothing else matters).
-                return;
-            }
+            () = async { let _ = stop.wait_for(|s| *s).await; } => None,
         };
-        let Some(u) = update else { return };
+        let Some(u) = update else {
+            // Stopping (or the session ended): a range still unreported is reported now, waiting for room.
+            session.close().await;
+            if let Some((from, to)) = lost {
+                let ctx = Context {
+                    side,
+                    session: sessions,
+                    version,
+                };
+                let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
+                gap.kv = recorder.resync(session.model(), last_seq(&gap, to));
+                if tx.send(gap).await.is_ok() {
+                    metrics.gaps.inc();
+                }
+            }
+            return;
+        };
         match &u.kind {
             UpdateKind::Client(ClientEvent::Message(m)) => metrics.event_in(m.name()),
             UpdateKind::Client(ClientEvent::Connected { side: s, .. }) => {
@@ -49,17 +61,9 @@ pub(crate) async fn run(
             session: sessions,
             version,
         };
-        let batch = recorder.batch(&u, session.model(), ctx);
-        if matches!(
-            u.kind,
-            UpdateKind::Client(ClientEvent::Disconnected { .. } | ClientEvent::Stopped(_))
-        ) {
-            side = "-";
-        }
-        if batch.is_empty() {
-            continue;
-        }
-        if let Some((from, to)) = lost {
+        // A range still unreported goes first, so that sequence numbers stay in order in the stream; only when
+        // there is room (this task is the only sender, so room seen here stays), since the resync walks the model.
+        if let Some((from, to)) = lost.filter(|_| tx.capacity() > 0) {
             let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
             // The KV writes of the lost records are lost too: write the whole state again with the gap.
             let gap_seq = last_seq(&gap, to);
@@ -71,18 +75,34 @@ pub(crate) async fn run(
                         session.source()
                     );
                     metrics.gaps.inc();
-                    metrics.records_lost.add(to + 1 - from);
                     lost = None;
                 }
-                Err(mpsc::error::TrySendError::Full(g)) => lost = Some((from, last_seq(&g, to))),
+                Err(mpsc::error::TrySendError::Full(g)) => {
+                    metrics.records_lost.add(count(&g));
+                    lost = Some((from, last_seq(&g, to)));
+                }
                 Err(mpsc::error::TrySendError::Closed(_)) => return,
             }
         }
+        let batch = recorder.batch(&u, session.model(), ctx);
+        if matches!(
+            u.kind,
+            UpdateKind::Client(ClientEvent::Disconnected { .. } | ClientEvent::Stopped(_))
+        ) {
+            side = "-";
+        }
+        if batch.is_empty() {
+            continue;
+        }
         match lost {
-            Some((from, to)) => lost = Some((from, last_seq(&batch, to))),
+            Some((from, to)) => {
+                metrics.records_lost.add(count(&batch));
+                lost = Some((from, last_seq(&batch, to)));
+            }
             None => match tx.try_send(batch) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(b)) => {
+                    metrics.records_lost.add(count(&b));
                     let first = b.records.first().map_or(recorder.next_seq(), |r| r.seq);
                     lost = Some((first, last_seq(&b, first)));
                 }
@@ -90,6 +110,10 @@ pub(crate) async fn run(
             },
         }
     }
+}
+
+fn count(b: &Batch) -> u64 {
+    u64::try_from(b.records.len()).unwrap_or(u64::MAX)
 }
 
 fn last_seq(b: &Batch, or: u64) -> u64 {

@@ -14,117 +14,11 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use async_nats::jetstream::{self, stream::Stream};
-use cti_client::ClientConfig;
+use async_nats::jetstream;
+use cti_gateway::Gateway;
 use cti_gateway::subjects::{agent_key, call_key};
-use cti_gateway::{Gateway, GatewayConfig, SourceConfig};
 use cti_model::Model;
-use cti_proto::Message;
-use cti_proto::constants::{AgentStateMask, CTI_SERVICE_ALL_EVENTS};
-use cti_sim::{Side, SimConfig, Simulator};
-use futures_util::StreamExt as _;
-use serde_json::Value;
-use support::Nats;
-
-/// A simulator with short calls so that calls begin and end within a test.
-async fn busy_sim(calls_per_second: f64) -> Simulator {
-    let mut cfg = SimConfig::loopback();
-    cfg.traffic.calls_per_second = calls_per_second;
-    cfg.traffic.ring_secs = 0.1;
-    cfg.traffic.talk_min_secs = 0.3;
-    cfg.traffic.talk_max_secs = 2.0;
-    cfg.traffic.wrap_secs = 0.1;
-    Simulator::builder().config(cfg).start().await.unwrap()
-}
-
-fn source(name: &str, sim: &Simulator) -> SourceConfig {
-    let mut c = ClientConfig::builder(sim.addr(Side::A).to_string())
-        .side_b(sim.addr(Side::B).to_string())
-        .credentials(&format!("gateway-{name}"), "")
-        .services(CTI_SERVICE_ALL_EVENTS)
-        .heartbeat_secs(5)
-        .build()
-        .unwrap();
-    c.agent_state_mask = AgentStateMask::KNOWN;
-    SourceConfig::new(name, c)
-}
-
-fn gateway_config(nats: &Nats, sources: Vec<SourceConfig>) -> GatewayConfig {
-    let mut cfg = GatewayConfig::default();
-    cfg.nats.url = nats.url();
-    cfg.sources = sources;
-    cfg
-}
-
-/// Waits (bounded) until `f` holds.
-async fn until(what: &str, mut f: impl FnMut() -> bool) {
-    let give_up = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !f() {
-        assert!(
-            tokio::time::Instant::now() < give_up,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// One stored record.
-#[derive(Debug)]
-struct Stored {
-    subject: String,
-    seq: u64,
-    headers: BTreeMap<String, String>,
-    body: Value,
-}
-
-async fn stored(stream: &Stream) -> Vec<Stored> {
-    let mut stream = stream.clone();
-    let last = stream.info().await.unwrap().state.last_sequence;
-    let mut out = Vec::new();
-    for n in 1..=last {
-        let m = stream.get_raw_message(n).await.unwrap();
-        let headers: BTreeMap<String, String> = m
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    v.first().map(ToString::to_string).unwrap_or_default(),
-                )
-            })
-            .collect();
-        out.push(Stored {
-            subject: m.subject.to_string(),
-            seq: headers["Cti-Seq"].parse().unwrap(),
-            headers,
-            body: serde_json::from_slice(&m.payload).unwrap(),
-        });
-    }
-    out
-}
-
-/// The KV values of one source (without its position marker), by key.
-async fn bucket(js: &jetstream::Context, name: &str, source: &str) -> BTreeMap<String, Value> {
-    let kv = js.get_key_value(name).await.unwrap();
-    let mut keys = kv.keys().await.unwrap();
-    let mut out = BTreeMap::new();
-    while let Some(k) = keys.next().await {
-        let k = k.unwrap();
-        if k.starts_with(&format!("{source}.")) && !k.ends_with("._position") {
-            let v = kv.get(&k).await.unwrap().unwrap();
-            out.insert(k, serde_json::from_slice(&v).unwrap());
-        }
-    }
-    out
-}
-
-fn message_of(body: &Value) -> Message {
-    let mut v = body.clone();
-    let map = v.as_object_mut().unwrap();
-    map.remove("source");
-    map.remove("cti_seq");
-    serde_json::from_value(v).unwrap()
-}
+use support::{Nats, bucket, busy_sim, gateway_config, message_of, source, stored, until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_arrives_once_in_order_and_kv_equals_the_model() {
@@ -214,5 +108,69 @@ async fn every_event_arrives_once_in_order_and_kv_equals_the_model() {
             serde_json::to_value(a.state).unwrap()
         );
     }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_consumer_reconstructs_exactly_the_state_of_an_early_one() {
+    use cti_gateway::follow::{Applied, LiveState};
+    let nats = Nats::start();
+    let sim = busy_sim(20.0).await;
+    let gw = Gateway::start(gateway_config(&nats, vec![source("pg1", &sim)]))
+        .await
+        .unwrap();
+    let metrics = gw.sources()[0].metrics.clone();
+    until("200 events", || {
+        metrics.events_in().values().sum::<u64>() >= 200
+    })
+    .await;
+
+    // A consumer that starts now, mid-run: the buckets, then the stream from the position on.
+    let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let (mut late, from) = LiveState::load(&js, "pg1").await.unwrap();
+    assert!(from > 1, "the position marker is there");
+    let at_load = metrics.events_in().values().sum::<u64>();
+    until("200 more events", || {
+        metrics.events_in().values().sum::<u64>() >= at_load + 200
+    })
+    .await;
+    sim.handle().set_traffic(0.0);
+    gw.stop(Duration::from_secs(20)).await;
+
+    let stream = js.get_stream("CTI").await.unwrap();
+    let all = stored(&stream).await;
+    // The early consumer followed everything from the first record.
+    let mut early = LiveState::default();
+    for (n, r) in all.iter().enumerate() {
+        assert_ne!(early.apply(&r.subject, &r.body), Applied::Reload);
+        if n as u64 + 1 >= from {
+            assert_ne!(late.apply(&r.subject, &r.body), Applied::Reload);
+        }
+    }
+    for (what, l, e) in [
+        ("calls", &late.calls, &early.calls),
+        ("agents", &late.agents, &early.agents),
+    ] {
+        let (lk, ek): (BTreeSet<_>, BTreeSet<_>) = (l.keys().collect(), e.keys().collect());
+        assert_eq!(
+            (
+                lk.difference(&ek).collect::<Vec<_>>(),
+                ek.difference(&lk).collect::<Vec<_>>()
+            ),
+            (vec![], vec![]),
+            "{what}: keys only the late / only the early consumer has ({} / {})",
+            lk.len(),
+            ek.len()
+        );
+        for (k, v) in l {
+            assert_eq!(v, &e[k], "{what} {k}");
+        }
+    }
+    assert!(!early.agents.is_empty());
+    // And both equal the buckets at the end.
+    let calls = bucket(&js, "cti_calls", "pg1").await;
+    let agents = bucket(&js, "cti_agents", "pg1").await;
+    assert_eq!(early.calls, calls);
+    assert_eq!(early.agents, agents);
     sim.shutdown().await;
 }

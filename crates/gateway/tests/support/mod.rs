@@ -1,154 +1,127 @@
-//! A real `nats-server` with JetStream for the gateway's tests: started on a free loopback port (`-p -1`, the port
-//! read back from its ports file) in a fresh directory, killed and removed on drop. When the program is missing
-//! the tests install Debian's package if they can (root with apt-get), else fail with a message that says how.
+//! Shared by the gateway's tests: a real nats-server ([`Nats`]), a busy simulator, a source and a gateway
+//! configuration, and readers of what was stored.
 
 #![allow(
     dead_code,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "test support"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+mod nats;
 
-static INSTALL: Mutex<()> = Mutex::new(());
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+use std::collections::BTreeMap;
+use std::time::Duration;
 
-/// The nats-server program: on PATH, in /usr/sbin (Debian), or installed now.
-pub fn nats_server_program() -> PathBuf {
-    let find = || {
-        std::env::var_os("PATH")
-            .into_iter()
-            .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
-            .map(|d| d.join("nats-server"))
-            .find(|p| p.is_file())
-    };
-    if let Some(p) = find() {
-        return p;
-    }
-    let _guard = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(p) = find() {
-        return p;
-    }
-    let installed = Command::new("apt-get")
-        .args([
-            "-o",
-            "DPkg::Lock::Timeout=300",
-            "install",
-            "-y",
-            "-qq",
-            "nats-server",
-        ])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    find().unwrap_or_else(|| {
-        panic!(
-            "the gateway tests need a real nats-server (with JetStream) and none was found{}: install it \
-             (Debian: apt-get install nats-server; elsewhere: put nats-server on PATH)",
-            if installed { "" } else { " nor could it be installed with apt-get" }
-        )
-    })
+use async_nats::jetstream::{self, stream::Stream};
+use cti_client::ClientConfig;
+use cti_gateway::{GatewayConfig, SourceConfig};
+use cti_proto::Message;
+use cti_proto::constants::{AgentStateMask, CTI_SERVICE_ALL_EVENTS};
+use cti_sim::{Side, SimConfig, Simulator};
+use futures_util::StreamExt as _;
+use serde_json::Value;
+
+pub use nats::Nats;
+
+/// A simulator with short calls so that calls begin and end within a test.
+pub async fn busy_sim(calls_per_second: f64) -> Simulator {
+    let mut cfg = SimConfig::loopback();
+    cfg.traffic.calls_per_second = calls_per_second;
+    cfg.traffic.ring_secs = 0.1;
+    cfg.traffic.talk_min_secs = 0.3;
+    cfg.traffic.talk_max_secs = 2.0;
+    cfg.traffic.wrap_secs = 0.1;
+    Simulator::builder().config(cfg).start().await.unwrap()
 }
 
-/// A running nats-server.
-pub struct Nats {
-    child: Option<Child>,
-    dir: PathBuf,
-    port: u16,
+pub fn source(name: &str, sim: &Simulator) -> SourceConfig {
+    let mut c = ClientConfig::builder(sim.addr(Side::A).to_string())
+        .side_b(sim.addr(Side::B).to_string())
+        .credentials(&format!("gateway-{name}"), "")
+        .services(CTI_SERVICE_ALL_EVENTS)
+        .heartbeat_secs(5)
+        .build()
+        .unwrap();
+    c.agent_state_mask = AgentStateMask::KNOWN;
+    SourceConfig::new(name, c)
 }
 
-impl Nats {
-    /// Starts a server with JetStream on a free loopback port.
-    pub fn start() -> Nats {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("ctikit-nats-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut nats = Nats {
-            child: None,
-            dir,
-            port: 0,
-        };
-        nats.spawn(None);
-        nats
-    }
+pub fn gateway_config(nats: &Nats, sources: Vec<SourceConfig>) -> GatewayConfig {
+    let mut cfg = GatewayConfig::default();
+    cfg.nats.url = nats.url();
+    cfg.sources = sources;
+    cfg
+}
 
-    fn spawn(&mut self, port: Option<u16>) {
-        let program = nats_server_program();
-        let ports_dir = self.dir.join("ports");
-        let _ = std::fs::remove_dir_all(&ports_dir);
-        std::fs::create_dir_all(&ports_dir).unwrap();
-        let port_arg = port.map_or_else(|| "-1".to_owned(), |p| p.to_string());
-        let child = Command::new(program)
-            .args(["-a", "127.0.0.1", "-p", &port_arg, "-js", "-sd"])
-            .arg(self.dir.join("js"))
-            .arg("--ports_file_dir")
-            .arg(&ports_dir)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(self.dir.join("server.log")).unwrap())
-            .spawn()
-            .expect("nats-server starts");
-        self.child = Some(child);
-        self.port = read_port(&ports_dir);
+/// Waits (bounded) until `f` holds.
+pub async fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(
+            tokio::time::Instant::now() < give_up,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
 
-    /// `nats://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
+/// One stored record.
+#[derive(Debug)]
+pub struct Stored {
+    pub subject: String,
+    pub seq: u64,
+    pub headers: BTreeMap<String, String>,
+    pub body: Value,
+}
+
+pub async fn stored(stream: &Stream) -> Vec<Stored> {
+    let mut stream = stream.clone();
+    let last = stream.info().await.unwrap().state.last_sequence;
+    let mut out = Vec::new();
+    for n in 1..=last {
+        let m = stream.get_raw_message(n).await.unwrap();
+        let headers: BTreeMap<String, String> = m
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.first().map(ToString::to_string).unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.push(Stored {
+            subject: m.subject.to_string(),
+            seq: headers["Cti-Seq"].parse().unwrap(),
+            headers,
+            body: serde_json::from_slice(&m.payload).unwrap(),
+        });
     }
+    out
+}
 
-    /// Kills the server (as a crash would); its stored data stays.
-    pub fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+/// The KV values of one source (without its position marker), by key.
+pub async fn bucket(js: &jetstream::Context, name: &str, source: &str) -> BTreeMap<String, Value> {
+    let kv = js.get_key_value(name).await.unwrap();
+    let mut keys = kv.keys().await.unwrap();
+    let mut out = BTreeMap::new();
+    while let Some(k) = keys.next().await {
+        let k = k.unwrap();
+        if k.starts_with(&format!("{source}.")) && !k.ends_with("._position") {
+            let v = kv.get(&k).await.unwrap().unwrap();
+            out.insert(k, serde_json::from_slice(&v).unwrap());
         }
     }
-
-    /// Starts it again on the same port with the same data.
-    pub fn restart(&mut self) {
-        self.kill();
-        let port = self.port;
-        self.spawn(Some(port));
-    }
+    out
 }
 
-fn read_port(dir: &Path) -> u16 {
-    let until = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < until {
-        let text = std::fs::read_dir(dir)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(Result::ok)
-            .and_then(|e| std::fs::read_to_string(e.path()).ok());
-        let v: serde_json::Value = text
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        if let Some(port) = v["nats"][0]
-            .as_str()
-            .and_then(|url| url.rsplit(':').next())
-            .and_then(|p| p.parse().ok())
-        {
-            return port;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("nats-server wrote no ports file in {}", dir.display());
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+pub fn message_of(body: &Value) -> Message {
+    let mut v = body.clone();
+    let map = v.as_object_mut().unwrap();
+    map.remove("source");
+    map.remove("cti_seq");
+    serde_json::from_value(v).unwrap()
 }

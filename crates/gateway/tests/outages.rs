@@ -1,0 +1,121 @@
+//! The gateway through NATS outages, against the simulator and a real nats-server: a server killed and started
+//! again loses nothing; a buffer too small for the outage yields one gap record naming exactly the records lost.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests"
+)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use cti_gateway::Gateway;
+use support::{Nats, busy_sim, gateway_config, source, stored, until};
+
+fn events_total(m: &cti_gateway::metrics::SourceMetrics) -> u64 {
+    m.events_in().values().sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_killed_and_restarted_mid_run_loses_nothing() {
+    let mut nats = Nats::start();
+    let sim = busy_sim(20.0).await;
+    let gw = Gateway::start(gateway_config(&nats, vec![source("pg1", &sim)]))
+        .await
+        .unwrap();
+    let m = gw.sources()[0].metrics.clone();
+    until("100 events", || events_total(&m) >= 100).await;
+
+    // NATS goes away; the CTI session goes on receiving.
+    nats.kill();
+    let at_kill = events_total(&m);
+    until("100 more events while NATS is down", || {
+        events_total(&m) >= at_kill + 100
+    })
+    .await;
+    assert!(!gw.nats_connected());
+    nats.restart();
+    until("NATS back", || gw.nats_connected()).await;
+    let target = events_total(&m) + 50;
+    until("50 more events", || events_total(&m) >= target).await;
+    sim.handle().set_traffic(0.0);
+    gw.stop(Duration::from_secs(30)).await;
+    assert_eq!(m.gaps.get(), 0);
+    assert_eq!(m.records_lost.get(), 0);
+
+    let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let records = stored(&js.get_stream("CTI").await.unwrap()).await;
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=records.len() as u64).collect::<Vec<_>>(),
+        "once each, in order"
+    );
+    let mut published: BTreeMap<String, u64> = BTreeMap::new();
+    for r in records
+        .iter()
+        .filter(|r| r.subject.starts_with("cti.pg1.event."))
+    {
+        *published
+            .entry(r.subject.trim_start_matches("cti.pg1.event.").to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(published, m.events_in());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overflowing_buffer_yields_one_gap_record_with_the_range_lost() {
+    let mut nats = Nats::start();
+    let sim = busy_sim(30.0).await;
+    let mut cfg = gateway_config(&nats, vec![source("pg1", &sim)]);
+    cfg.buffer = 4;
+    let gw = Gateway::start(cfg).await.unwrap();
+    let m = gw.sources()[0].metrics.clone();
+    until("50 events", || events_total(&m) >= 50).await;
+    nats.kill();
+    until("records dropped", || m.records_lost.get() > 0).await;
+    let at_drop = events_total(&m);
+    until("50 more events", || events_total(&m) >= at_drop + 50).await;
+    nats.restart();
+    until("a gap record queued", || m.gaps.get() >= 1).await;
+    sim.handle().set_traffic(0.0);
+    gw.stop(Duration::from_secs(30)).await;
+    assert!(m.gaps.get() >= 1);
+
+    let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let records = stored(&js.get_stream("CTI").await.unwrap()).await;
+    let gaps: Vec<_> = records
+        .iter()
+        .filter(|r| r.subject == "cti.pg1.session.gap")
+        .collect();
+    assert_eq!(gaps.len() as u64, m.gaps.get());
+    let mut missing = Vec::new();
+    for gap in &gaps {
+        let (from, to) = (
+            gap.body["from_seq"].as_u64().unwrap(),
+            gap.body["to_seq"].as_u64().unwrap(),
+        );
+        assert_eq!(gap.body["type"], "GAP");
+        assert_eq!(gap.body["lost"], to + 1 - from);
+        assert_eq!(gap.seq, to + 1, "a gap record follows the range it reports");
+        missing.extend(from..=to);
+    }
+    assert_eq!(
+        missing.len() as u64,
+        m.records_lost.get(),
+        "the ranges are exactly the records dropped"
+    );
+    // Every sequence number is stored once, in order, except exactly the ranges reported.
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    let last = *seqs.last().unwrap();
+    let want: Vec<u64> = (1..=last).filter(|s| !missing.contains(s)).collect();
+    assert_eq!(seqs, want);
+    sim.shutdown().await;
+}
