@@ -75,6 +75,10 @@ pub struct GatewayConfig {
     /// Records held per source while NATS is unreachable; beyond it a `session.gap` record says what was lost.
     #[serde(default = "default_buffer")]
     pub buffer: usize,
+    /// Serve `/health`, `/sources`, `/calls`, `/agents`, `/metrics` on this address (e.g. `127.0.0.1:8080`;
+    /// bind loopback unless the endpoints are meant to be reached from elsewhere). Default: no HTTP.
+    #[serde(default)]
+    pub http: Option<String>,
     /// The CTI Server pairs.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
@@ -90,6 +94,7 @@ impl Default for GatewayConfig {
             nats: NatsConfig::default(),
             stream: StreamSettings::default(),
             buffer: default_buffer(),
+            http: None,
             sources: Vec::new(),
         }
     }

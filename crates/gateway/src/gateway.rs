@@ -4,13 +4,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, stream};
+use cti_client::ClientStatus;
+use cti_model::Snapshot;
 use cti_session::{Session, SessionConfig};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{GatewayConfig, NatsConfig, Storage, StreamSettings};
 use crate::metrics::SourceMetrics;
 use crate::records::Recorder;
+use crate::source::{Query, SourceStatus, Wiring};
 use crate::subjects::{AGENTS_BUCKET, CALLS_BUCKET, STREAM_SUBJECTS};
 use crate::{publisher, source};
 
@@ -32,6 +35,14 @@ pub enum GatewayError {
     /// The stream or a KV bucket could not be created or updated.
     #[error("JetStream: {0}")]
     JetStream(String),
+    /// The HTTP endpoint could not bind its address.
+    #[error("HTTP on {addr}: {reason}")]
+    Http {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
     /// A source's client could not start.
     #[error("source {source_name:?}: {error}")]
     Source {
@@ -49,6 +60,22 @@ pub struct SourceInfo {
     pub name: String,
     /// Its counters.
     pub metrics: Arc<SourceMetrics>,
+    status: watch::Receiver<SourceStatus>,
+    queries: mpsc::Sender<Query>,
+}
+
+impl SourceInfo {
+    /// Where its CTI session is now.
+    pub fn status(&self) -> SourceStatus {
+        self.status.borrow().clone()
+    }
+
+    /// The model's calls and agents and the client's status now; `None` once the source has stopped.
+    pub async fn snapshot(&self) -> Option<(Snapshot, ClientStatus)> {
+        let (tx, rx) = oneshot::channel();
+        self.queries.send(Query::Snapshot(tx)).await.ok()?;
+        rx.await.ok()
+    }
 }
 
 /// A running gateway: one CTI session per source, every update published to JetStream. [`Gateway::stop`]
@@ -60,6 +87,7 @@ pub struct Gateway {
     sessions: JoinSet<()>,
     publishers: JoinSet<()>,
     nats: async_nats::Client,
+    http: Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>,
 }
 
 impl Gateway {
@@ -94,31 +122,65 @@ impl Gateway {
                 rx,
                 Arc::clone(&metrics),
             ));
+            let (queries_tx, queries) = mpsc::channel(16);
+            let (status, status_rx) = watch::channel(SourceStatus {
+                side: "-",
+                ..SourceStatus::default()
+            });
             sessions.spawn(source::run(
                 session,
                 Recorder::new(s.name.clone(), 1),
                 s.client.version,
-                tx,
-                Arc::clone(&metrics),
-                stop_rx.clone(),
+                Wiring {
+                    tx,
+                    metrics: Arc::clone(&metrics),
+                    stop: stop_rx.clone(),
+                    queries,
+                    status,
+                },
             ));
             infos.push(SourceInfo {
                 name: s.name.clone(),
                 metrics,
+                status: status_rx,
+                queries: queries_tx,
             });
         }
+        let http = match &cfg.http {
+            Some(addr) => Some(
+                crate::http::start(
+                    addr,
+                    crate::http::HttpState {
+                        sources: infos.clone(),
+                        nats: nats.clone(),
+                    },
+                )
+                .await
+                .map_err(|e| GatewayError::Http {
+                    addr: addr.clone(),
+                    reason: e.to_string(),
+                })?,
+            ),
+            None => None,
+        };
         Ok(Gateway {
             sources: infos,
             stop,
             sessions,
             publishers,
             nats,
+            http,
         })
     }
 
     /// The sources, in configuration order.
     pub fn sources(&self) -> &[SourceInfo] {
         &self.sources
+    }
+
+    /// The address the HTTP endpoints listen on (when configured).
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http.as_ref().map(|(a, _)| *a)
     }
 
     /// Whether NATS is connected now.
@@ -129,6 +191,9 @@ impl Gateway {
     /// Closes every CTI session (CLOSE_REQ), waits until what was received is published (at most `flush`), and
     /// stops.
     pub async fn stop(mut self, flush: Duration) {
+        if let Some((_, task)) = self.http.take() {
+            task.abort();
+        }
         let _ = self.stop.send(true);
         while self.sessions.join_next().await.is_some() {}
         // The sessions' senders are gone: each publisher ends once its queue is published.

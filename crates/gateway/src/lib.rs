@@ -36,6 +36,7 @@
 pub mod config;
 pub mod follow;
 mod gateway;
+mod http;
 pub mod metrics;
 mod publisher;
 pub mod records;
@@ -45,3 +46,4 @@ pub mod subjects;
 
 pub use config::{GatewayConfig, GatewayConfigError, SourceConfig};
 pub use gateway::{Gateway, GatewayError, SourceInfo};
+pub use source::SourceStatus;

@@ -5,22 +5,55 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use cti_client::ClientEvent;
+use cti_client::{ClientEvent, ClientStatus};
+use cti_model::Snapshot;
 use cti_session::{Session, UpdateKind};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::metrics::SourceMetrics;
 use crate::records::{Batch, Context, Recorder};
+
+/// A question to a running source (answered between updates).
+#[derive(Debug)]
+pub(crate) enum Query {
+    /// The model's calls and agents now, and the client's status.
+    Snapshot(oneshot::Sender<(Snapshot, ClientStatus)>),
+}
+
+/// Where a source's CTI session is, as the HTTP endpoints show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceStatus {
+    /// A CTI session is open.
+    pub connected: bool,
+    /// Its side ("A", "B"), or "-".
+    pub side: &'static str,
+    /// CTI sessions opened since the gateway started.
+    pub sessions: u64,
+}
+
+/// What a source task needs besides its session.
+pub(crate) struct Wiring {
+    pub tx: mpsc::Sender<Batch>,
+    pub metrics: Arc<SourceMetrics>,
+    pub stop: watch::Receiver<bool>,
+    pub queries: mpsc::Receiver<Query>,
+    pub status: watch::Sender<SourceStatus>,
+}
 
 /// Runs until `stop` turns true (then CLOSE_REQ) or the session ends.
 pub(crate) async fn run(
     mut session: Session,
     mut recorder: Recorder,
     version: u32,
-    tx: mpsc::Sender<Batch>,
-    metrics: Arc<SourceMetrics>,
-    mut stop: watch::Receiver<bool>,
+    wiring: Wiring,
 ) {
+    let Wiring {
+        tx,
+        metrics,
+        mut stop,
+        mut queries,
+        status,
+    } = wiring;
     let mut lost: Option<(u64, u64)> = None;
     // Side and session number as the updates tell them (the client's status may be ahead of the update).
     let mut side = "-";
@@ -29,6 +62,10 @@ pub(crate) async fn run(
         let update = tokio::select! {
             u = session.next() => u,
             () = async { let _ = stop.wait_for(|s| *s).await; } => None,
+            Some(Query::Snapshot(reply)) = queries.recv() => {
+                let _ = reply.send((session.model().snapshot(), session.status()));
+                continue;
+            }
         };
         let Some(u) = update else {
             // Stopping (or the session ended): a range still unreported is reported now, waiting for room.
@@ -53,6 +90,22 @@ pub(crate) async fn run(
                 metrics.sessions_opened.inc();
                 sessions += 1;
                 side = s.name();
+                status.send_replace(SourceStatus {
+                    connected: true,
+                    side,
+                    sessions,
+                });
+            }
+            UpdateKind::Client(
+                ClientEvent::Disconnected { .. }
+                | ClientEvent::Stopped(_)
+                | ClientEvent::Overflow { .. },
+            ) => {
+                status.send_replace(SourceStatus {
+                    connected: false,
+                    side: "-",
+                    sessions,
+                });
             }
             _ => {}
         }

@@ -1,0 +1,273 @@
+//! The gateway's HTTP endpoints (axum): `/health`, `/sources`, `/calls`, `/agents`, `/metrics`.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::gateway::SourceInfo;
+use crate::metrics::SourceMetrics;
+
+/// What the handlers read.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpState {
+    pub sources: Vec<SourceInfo>,
+    pub nats: async_nats::Client,
+}
+
+impl HttpState {
+    fn nats_connected(&self) -> bool {
+        self.nats.connection_state() == async_nats::connection::State::Connected
+    }
+}
+
+/// Binds `addr` and serves until the task is aborted; returns the address bound.
+pub(crate) async fn start(
+    addr: &str,
+    state: HttpState,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = Router::new()
+        .route("/health", get(health))
+        .route("/sources", get(sources))
+        .route("/calls", get(calls))
+        .route("/agents", get(agents))
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!("HTTP endpoint stopped: {e}");
+        }
+    });
+    Ok((bound, task))
+}
+
+/// Ready when every source has an open CTI session and NATS is connected; else 503 with the reasons.
+async fn health(State(st): State<HttpState>) -> Response {
+    let mut reasons = Vec::new();
+    for s in &st.sources {
+        if !s.status().connected {
+            reasons.push(format!("{}: no CTI session open", s.name));
+        }
+    }
+    if !st.nats_connected() {
+        reasons.push("NATS is not connected".to_owned());
+    }
+    if reasons.is_empty() {
+        (StatusCode::OK, Json(json!({"status": "ready"}))).into_response()
+    } else {
+        let body = json!({"status": "not ready", "reasons": reasons});
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    }
+}
+
+async fn sources(State(st): State<HttpState>) -> Json<Value> {
+    let list: Vec<Value> = st
+        .sources
+        .iter()
+        .map(|s| {
+            let (status, m) = (s.status(), &s.metrics);
+            json!({
+                "name": s.name,
+                "connected": status.connected,
+                "side": status.side,
+                "sessions": status.sessions,
+                "events_in": m.events_in().values().sum::<u64>(),
+                "records_out": m.records_out_total(),
+                "buffer_depth": m.buffer_depth(),
+                "gaps": m.gaps.get(),
+                "records_lost": m.records_lost.get(),
+            })
+        })
+        .collect();
+    Json(json!({"nats_connected": st.nats_connected(), "sources": list}))
+}
+
+#[derive(Debug, Deserialize)]
+struct Which {
+    source: Option<String>,
+}
+
+/// `{"<source>": [...]}` for every source, or the one named by `?source=`.
+async fn state_of(
+    st: &HttpState,
+    which: &Which,
+    pick: fn(cti_model::Snapshot) -> Value,
+) -> Response {
+    let mut out = serde_json::Map::new();
+    for s in st
+        .sources
+        .iter()
+        .filter(|s| which.source.as_ref().is_none_or(|n| *n == s.name))
+    {
+        if let Some((snapshot, _)) = s.snapshot().await {
+            out.insert(s.name.clone(), pick(snapshot));
+        }
+    }
+    if out.is_empty() && which.source.is_some() {
+        let body =
+            json!({"error": format!("no source {:?}", which.source.as_deref().unwrap_or(""))});
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    }
+    Json(Value::Object(out)).into_response()
+}
+
+async fn calls(State(st): State<HttpState>, Query(which): Query<Which>) -> Response {
+    state_of(&st, &which, |s| {
+        serde_json::to_value(s.calls).unwrap_or_default()
+    })
+    .await
+}
+
+async fn agents(State(st): State<HttpState>, Query(which): Query<Which>) -> Response {
+    state_of(&st, &which, |s| {
+        serde_json::to_value(s.agents).unwrap_or_default()
+    })
+    .await
+}
+
+/// Prometheus text format.
+async fn metrics(State(st): State<HttpState>) -> Response {
+    let mut rows = Vec::new();
+    for s in &st.sources {
+        let rtt = s
+            .snapshot()
+            .await
+            .and_then(|(_, c)| c.last_heartbeat_rtt)
+            .map(|d| d.as_secs_f64());
+        rows.push((s.name.as_str(), s.metrics.as_ref(), rtt));
+    }
+    let text = prometheus(st.nats_connected(), &rows);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// One source's row: name, counters, last heartbeat round trip (seconds).
+type Row<'a> = (&'a str, &'a SourceMetrics, Option<f64>);
+
+/// The Prometheus text of the gateway's metrics.
+pub(crate) fn prometheus(nats_connected: bool, rows: &[Row<'_>]) -> String {
+    let mut out = String::new();
+    let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, String)>| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            if labels.is_empty() {
+                let _ = writeln!(out, "{name} {value}");
+            } else {
+                let _ = writeln!(out, "{name}{{{labels}}} {value}");
+            }
+        }
+    };
+    let per_source =
+        |f: &dyn Fn(&SourceMetrics, Option<f64>) -> Option<String>| -> Vec<(String, String)> {
+            rows.iter()
+                .filter_map(|(n, m, rtt)| f(m, *rtt).map(|v| (format!("source=\"{n}\""), v)))
+                .collect()
+        };
+    let by = |label: &str,
+              f: &dyn Fn(&SourceMetrics) -> std::collections::BTreeMap<String, u64>| {
+        rows.iter()
+            .flat_map(|(n, m, _)| {
+                f(m).into_iter()
+                    .map(move |(k, v)| (format!("source=\"{n}\",{label}=\"{k}\""), v.to_string()))
+            })
+            .collect::<Vec<_>>()
+    };
+    family(
+        "cti_gateway_nats_connected",
+        "gauge",
+        "1 when NATS is connected",
+        vec![(String::new(), u8::from(nats_connected).to_string())],
+    );
+    family(
+        "cti_gateway_events_in_total",
+        "counter",
+        "server messages received, by type",
+        by("type", &SourceMetrics::events_in),
+    );
+    family(
+        "cti_gateway_records_out_total",
+        "counter",
+        "stream records acknowledged, by subject",
+        by("subject", &SourceMetrics::records_out),
+    );
+    family(
+        "cti_gateway_publish_latency_seconds_mean",
+        "gauge",
+        "mean time from an update to its record's ack",
+        per_source(&|m, _| m.mean_latency().map(|d| d.as_secs_f64().to_string())),
+    );
+    family(
+        "cti_gateway_buffer_depth",
+        "gauge",
+        "updates waiting for the publisher",
+        per_source(&|m, _| Some(m.buffer_depth().to_string())),
+    );
+    family(
+        "cti_gateway_reconnects_total",
+        "counter",
+        "CTI sessions opened after the first",
+        per_source(&|m, _| Some(m.sessions_opened.get().saturating_sub(1).to_string())),
+    );
+    family(
+        "cti_gateway_heartbeat_rtt_seconds",
+        "gauge",
+        "round trip of the last answered HEARTBEAT_REQ",
+        per_source(&|_, rtt| rtt.map(|r| r.to_string())),
+    );
+    family(
+        "cti_gateway_gaps_total",
+        "counter",
+        "gap records published (the buffer overflowed)",
+        per_source(&|m, _| Some(m.gaps.get().to_string())),
+    );
+    family(
+        "cti_gateway_records_lost_total",
+        "counter",
+        "records dropped by buffer overflows",
+        per_source(&|m, _| Some(m.records_lost.get().to_string())),
+    );
+    family(
+        "cti_gateway_publish_retries_total",
+        "counter",
+        "times publishing started over after a failure",
+        per_source(&|m, _| Some(m.publish_retries.get().to_string())),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn prometheus_text_names_every_family_and_source() {
+        let m = SourceMetrics::default();
+        m.event_in("BEGIN_CALL_EVENT");
+        m.event_in("BEGIN_CALL_EVENT");
+        m.published("cti.pg1.event.BEGIN_CALL_EVENT", Duration::from_millis(2));
+        m.sessions_opened.inc();
+        m.sessions_opened.inc();
+        let text = prometheus(true, &[("pg1", &m, Some(0.0005))]);
+        for line in [
+            "cti_gateway_nats_connected 1",
+            "cti_gateway_events_in_total{source=\"pg1\",type=\"BEGIN_CALL_EVENT\"} 2",
+            "cti_gateway_records_out_total{source=\"pg1\",subject=\"cti.pg1.event.BEGIN_CALL_EVENT\"} 1",
+            "cti_gateway_publish_latency_seconds_mean{source=\"pg1\"} 0.002",
+            "cti_gateway_buffer_depth{source=\"pg1\"} 0",
+            "cti_gateway_reconnects_total{source=\"pg1\"} 1",
+            "cti_gateway_heartbeat_rtt_seconds{source=\"pg1\"} 0.0005",
+            "cti_gateway_gaps_total{source=\"pg1\"} 0",
+            "# TYPE cti_gateway_records_lost_total counter",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+    }
+}
