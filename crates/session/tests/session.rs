@@ -31,15 +31,18 @@ async fn long_calls_sim() -> Simulator {
     Simulator::builder().config(cfg).start().await.unwrap()
 }
 
-fn session(sim: &Simulator, source: &str, services: ServiceMask) -> Session {
-    let client = ClientConfig::builder(sim.addr(Side::A).to_string())
+fn client_config(sim: &Simulator, services: ServiceMask) -> ClientConfig {
+    ClientConfig::builder(sim.addr(Side::A).to_string())
         .side_b(sim.addr(Side::B).to_string())
         .credentials("session-test", "")
         .services(services)
         .heartbeat_secs(5)
         .build()
-        .unwrap();
-    Session::start(SessionConfig::new(source, client)).unwrap()
+        .unwrap()
+}
+
+fn session(sim: &Simulator, source: &str, services: ServiceMask) -> Session {
+    Session::start(SessionConfig::new(source, client_config(sim, services))).unwrap()
 }
 
 /// Reads updates (checking their numbering) until `done` says so; every update read and its lines.
@@ -286,13 +289,7 @@ async fn a_returning_peripheral_has_its_uncertain_calls_reconciled() {
 async fn a_consumer_that_stops_reading_gets_an_overflow_then_a_reconciled_session() {
     let _clock = FineClock::start();
     let sim = long_calls_sim().await;
-    let mut client = ClientConfig::builder(sim.addr(Side::A).to_string())
-        .side_b(sim.addr(Side::B).to_string())
-        .credentials("session-test", "")
-        .services(CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL)
-        .heartbeat_secs(5)
-        .build()
-        .unwrap();
+    let mut client = client_config(&sim, CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL);
     client.event_queue = 8;
     client.agent_state_mask = cti_proto::constants::AgentStateMask::KNOWN;
     let mut s = Session::start(SessionConfig::new("pg1", client)).unwrap();
