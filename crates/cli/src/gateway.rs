@@ -43,6 +43,12 @@ pub struct GatewayArgs {
     /// The JetStream stream's name (default CTI; overrides the file's)
     #[arg(long, value_name = "NAME")]
     stream: Option<String>,
+    /// Serve /health, /sources, /calls, /agents, /metrics on ADDR (e.g. 127.0.0.1:8080; overrides the file's)
+    #[arg(long, value_name = "ADDR")]
+    http: Option<String>,
+    /// With --source: serve request-reply control on cti.<source>.request.> (adds CTI_SERVICE_CLIENT_CONTROL)
+    #[arg(long, requires = "source")]
+    control: bool,
 }
 
 fn read(path: &PathBuf) -> Result<String, CliError> {
@@ -75,8 +81,13 @@ impl GatewayArgs {
                     client.side_b.clone_from(&self.side_b);
                 }
                 crate::password::apply(&mut client, None);
+                let mut source = SourceConfig::new(name.clone(), client);
+                if self.control {
+                    source.client.services |= cti_proto::constants::CTI_SERVICE_CLIENT_CONTROL;
+                    source.control = true;
+                }
                 let mut cfg = GatewayConfig::default();
-                cfg.sources.push(SourceConfig::new(name.clone(), client));
+                cfg.sources.push(source);
                 cfg
             }
             (None, None) => {
@@ -90,6 +101,9 @@ impl GatewayArgs {
         }
         if let Some(name) = &self.stream {
             cfg.stream.name.clone_from(name);
+        }
+        if self.http.is_some() {
+            cfg.http.clone_from(&self.http);
         }
         cfg.validate().map_err(|e| CliError::Usage(e.to_string()))?;
         Ok(cfg)
@@ -164,6 +178,26 @@ mod tests {
         assert_eq!(cfg.nats.url, "nats://127.0.0.1:4333");
         assert_eq!(cfg.stream.name, "CTI");
         assert_eq!(cfg.sources[0].client.heartbeat_secs, 5);
+        assert!(!cfg.sources[0].control);
+        assert_eq!(cfg.http, None);
+        let cfg = config(&[
+            "--source",
+            "pg1",
+            "--a",
+            "h:1",
+            "--control",
+            "--http",
+            "127.0.0.1:8080",
+        ])
+        .unwrap();
+        assert!(cfg.sources[0].control);
+        assert!(
+            cfg.sources[0]
+                .client
+                .services
+                .contains(cti_proto::constants::CTI_SERVICE_CLIENT_CONTROL)
+        );
+        assert_eq!(cfg.http.as_deref(), Some("127.0.0.1:8080"));
     }
 
     #[test]

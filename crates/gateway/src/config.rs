@@ -56,6 +56,11 @@ pub enum GatewayConfigError {
         /// Why.
         error: cti_client::ConfigError,
     },
+    /// `control = true` without CTI_SERVICE_CLIENT_CONTROL.
+    #[error(
+        "gateway configuration: source {0:?} has control = true but its services lack CTI_SERVICE_CLIENT_CONTROL"
+    )]
+    Control(String),
     /// A stream setting out of range.
     #[error("gateway configuration: {0}")]
     Stream(String),
@@ -194,6 +199,10 @@ pub struct SourceConfig {
     /// The client: the keys of a `cti monitor --profile` file (sides, version, services, masks, heartbeat,
     /// expected clients, ClientID, password).
     pub client: ClientConfig,
+    /// Serve request-reply control on `cti.<name>.request.<agent|call>.<verb>` (needs CTI_SERVICE_CLIENT_CONTROL
+    /// among the client's services). Default false.
+    #[serde(default)]
+    pub control: bool,
 }
 
 impl SourceConfig {
@@ -202,6 +211,7 @@ impl SourceConfig {
         SourceConfig {
             name: name.into(),
             client,
+            control: false,
         }
     }
 }
@@ -242,6 +252,14 @@ impl GatewayConfig {
                     source_name: s.name.clone(),
                     error,
                 })?;
+            if s.control
+                && !s
+                    .client
+                    .services
+                    .contains(cti_proto::constants::CTI_SERVICE_CLIENT_CONTROL)
+            {
+                return Err(GatewayConfigError::Control(s.name.clone()));
+            }
         }
         if !valid_token(&self.stream.name) {
             return Err(GatewayConfigError::Stream(format!(
@@ -311,5 +329,9 @@ mod tests {
         assert!(err(&GOOD.replace("side_a = \"127.0.0.1:42027\"", "")).contains("side A"));
         assert!(err("bogus = 1").contains("unknown field `bogus`"));
         assert!(err(&format!("[stream]\nreplicas = 0\n{GOOD}")).contains("replicas 0"));
+        assert_eq!(
+            err(&GOOD.replace("name = \"pg1\"", "name = \"pg1\"\ncontrol = true")),
+            "gateway configuration: source \"pg1\" has control = true but its services lack CTI_SERVICE_CLIENT_CONTROL"
+        );
     }
 }

@@ -86,6 +86,7 @@ pub struct Gateway {
     stop: watch::Sender<bool>,
     sessions: JoinSet<()>,
     publishers: JoinSet<()>,
+    controls: JoinSet<()>,
     nats: async_nats::Client,
     http: Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>,
 }
@@ -107,6 +108,7 @@ impl Gateway {
         let (stop, stop_rx) = watch::channel(false);
         let mut sessions = JoinSet::new();
         let mut publishers = JoinSet::new();
+        let mut controls = JoinSet::new();
         let mut infos = Vec::new();
         for s in &cfg.sources {
             let metrics = Arc::new(SourceMetrics::default());
@@ -115,6 +117,13 @@ impl Gateway {
                     source_name: s.name.clone(),
                     error,
                 })?;
+            if s.control {
+                controls.spawn(crate::control::serve(
+                    nats.clone(),
+                    s.name.clone(),
+                    session.client().clone(),
+                ));
+            }
             let (tx, rx) = mpsc::channel(cfg.buffer);
             publishers.spawn(publisher::run(
                 js.clone(),
@@ -168,6 +177,7 @@ impl Gateway {
             stop,
             sessions,
             publishers,
+            controls,
             nats,
             http,
         })
@@ -194,6 +204,7 @@ impl Gateway {
         if let Some((_, task)) = self.http.take() {
             task.abort();
         }
+        self.controls.abort_all();
         let _ = self.stop.send(true);
         while self.sessions.join_next().await.is_some() {}
         // The sessions' senders are gone: each publisher ends once its queue is published.
@@ -251,7 +262,7 @@ fn storage(s: Storage) -> stream::StorageType {
 async fn ensure_stream(js: &jetstream::Context, s: &StreamSettings) -> Result<(), GatewayError> {
     let cfg = stream::Config {
         name: s.name.clone(),
-        subjects: vec![STREAM_SUBJECTS.to_owned()],
+        subjects: STREAM_SUBJECTS.iter().map(|s| (*s).to_owned()).collect(),
         storage: storage(s.storage),
         max_age: s.max_age(),
         max_bytes: s.max_bytes,

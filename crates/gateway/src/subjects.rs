@@ -7,14 +7,21 @@
 //! | `cti.<source>.agent.<AGENT_STATE_…>` | an agent's new state (e.g. `agent.AGENT_STATE_TALKING`), with the whole agent |
 //! | `cti.<source>.agent.rekeyed` | an agent known by its device is now keyed by its AgentID |
 //! | `cti.<source>.session.<connecting\|attempt_failed\|waiting\|connected\|disconnected\|stopped\|reconciling\|reconciled\|peripheral_status\|gap\|…>` | lifecycle and reconciliation |
+//! | `cti.<source>.request.<agent\|call>.<verb>` | request-reply control (not stored; see [`crate::config::SourceConfig::control`]) |
 //!
 //! KV keys: `cti_calls` holds `<source>.<ConnectionCallID>.<ConnectionDeviceIDType>.<ConnectionDeviceID>`,
 //! `cti_agents` holds `<source>.<agent key>`; bytes outside `A-Z a-z 0-9 _ -` in an id are written `=XX` (hex).
 
 use cti_model::CallKey;
 
-/// The stream's subjects: everything under `cti.>`.
-pub const STREAM_SUBJECTS: &str = "cti.>";
+/// The stream's subjects: what the gateway publishes — not `cti.<source>.request.>`, which is request-reply
+/// control (a stream on `cti.>` would store the requests and answer them with its own acks).
+pub const STREAM_SUBJECTS: [&str; 4] = [
+    "cti.*.event.>",
+    "cti.*.call.>",
+    "cti.*.agent.>",
+    "cti.*.session.>",
+];
 /// The live calls bucket.
 pub const CALLS_BUCKET: &str = "cti_calls";
 /// The live agents bucket.
