@@ -49,6 +49,10 @@ pub struct GatewayArgs {
     /// With --source: serve request-reply control on cti.<source>.request.> (adds CTI_SERVICE_CLIENT_CONTROL)
     #[arg(long, requires = "source")]
     control: bool,
+    /// Run as a member of an HA pair named NAME: the gateway holding a source's lease holds its CTI session,
+    /// the other waits as standby (overrides the file's [ha])
+    #[arg(long, value_name = "NAME")]
+    ha: Option<String>,
 }
 
 fn read(path: &PathBuf) -> Result<String, CliError> {
@@ -104,6 +108,9 @@ impl GatewayArgs {
         }
         if self.http.is_some() {
             cfg.http.clone_from(&self.http);
+        }
+        if let Some(name) = &self.ha {
+            cfg.ha = Some(cti_gateway::config::HaConfig::new(name.clone()));
         }
         cfg.validate().map_err(|e| CliError::Usage(e.to_string()))?;
         Ok(cfg)
@@ -198,6 +205,11 @@ mod tests {
                 .contains(cti_proto::constants::CTI_SERVICE_CLIENT_CONTROL)
         );
         assert_eq!(cfg.http.as_deref(), Some("127.0.0.1:8080"));
+        let cfg = config(&["--source", "pg1", "--a", "h:1", "--ha", "gw-a"]).unwrap();
+        assert_eq!(
+            cfg.ha.map(|h| (h.instance, h.lease_secs)),
+            Some(("gw-a".into(), 6))
+        );
     }
 
     #[test]

@@ -84,9 +84,46 @@ pub struct GatewayConfig {
     /// bind loopback unless the endpoints are meant to be reached from elsewhere). Default: no HTTP.
     #[serde(default)]
     pub http: Option<String>,
+    /// Run as one of an HA pair: each source's CTI session is held by the gateway that holds its lease.
+    #[serde(default)]
+    pub ha: Option<HaConfig>,
     /// The CTI Server pairs.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+}
+
+/// High availability: two (or more) gateways with the same sources; for each source the one holding its lease in
+/// the KV bucket `cti_leases` holds the CTI session (one All Events slot), the others wait as standby and take
+/// over within a lease time of the leader's death, numbering on from the last `Cti-Seq` in the stream.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct HaConfig {
+    /// This gateway's name in the lease (e.g. the host name).
+    pub instance: String,
+    /// Lease time in seconds (default 6): a standby takes over at most this long (plus a third) after the
+    /// leader's death. At least 3.
+    #[serde(default = "default_lease_secs")]
+    pub lease_secs: u64,
+}
+
+fn default_lease_secs() -> u64 {
+    6
+}
+
+impl HaConfig {
+    /// An HA member named `instance` with the default lease.
+    pub fn new(instance: impl Into<String>) -> Self {
+        HaConfig {
+            instance: instance.into(),
+            lease_secs: default_lease_secs(),
+        }
+    }
+
+    /// The lease time.
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs)
+    }
 }
 
 fn default_buffer() -> usize {
@@ -100,6 +137,7 @@ impl Default for GatewayConfig {
             stream: StreamSettings::default(),
             buffer: default_buffer(),
             http: None,
+            ha: None,
             sources: Vec::new(),
         }
     }
@@ -271,6 +309,14 @@ impl GatewayConfig {
             return Err(GatewayConfigError::Stream(format!(
                 "replicas {} must be 1 to 5",
                 self.stream.replicas
+            )));
+        }
+        if let Some(ha) = &self.ha
+            && ha.lease_secs < 3
+        {
+            return Err(GatewayConfigError::Stream(format!(
+                "ha.lease_secs {} must be at least 3",
+                ha.lease_secs
             )));
         }
         if self.buffer == 0 {

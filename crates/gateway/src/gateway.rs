@@ -6,16 +6,15 @@ use std::time::Duration;
 use async_nats::jetstream::{self, stream};
 use cti_client::ClientStatus;
 use cti_model::Snapshot;
-use cti_session::{Session, SessionConfig};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{GatewayConfig, NatsConfig, Storage, StreamSettings};
+use crate::lease::LEASES_BUCKET;
 use crate::metrics::SourceMetrics;
-use crate::records::Recorder;
-use crate::source::{Query, SourceStatus, Wiring};
+use crate::source::{Query, SourceStatus};
 use crate::subjects::{AGENTS_BUCKET, CALLS_BUCKET, STREAM_SUBJECTS};
-use crate::{publisher, source};
+use crate::{publisher, supervisor};
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -84,9 +83,7 @@ impl SourceInfo {
 pub struct Gateway {
     sources: Vec<SourceInfo>,
     stop: watch::Sender<bool>,
-    sessions: JoinSet<()>,
-    publishers: JoinSet<()>,
-    controls: JoinSet<()>,
+    supervisors: JoinSet<()>,
     nats: async_nats::Client,
     http: Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>,
 }
@@ -103,51 +100,34 @@ impl Gateway {
             .build(nats.clone());
         ensure_stream(&js, &cfg.stream).await?;
         for bucket in [CALLS_BUCKET, AGENTS_BUCKET] {
-            ensure_bucket(&js, bucket, &cfg.stream).await?;
+            ensure_bucket(&js, bucket, &cfg.stream, Duration::ZERO).await?;
+        }
+        if let Some(ha) = &cfg.ha {
+            ensure_bucket(&js, LEASES_BUCKET, &cfg.stream, ha.lease()).await?;
         }
         let (stop, stop_rx) = watch::channel(false);
-        let mut sessions = JoinSet::new();
-        let mut publishers = JoinSet::new();
-        let mut controls = JoinSet::new();
+        let mut supervisors = JoinSet::new();
         let mut infos = Vec::new();
         for s in &cfg.sources {
             let metrics = Arc::new(SourceMetrics::default());
-            let session = Session::start(SessionConfig::new(s.name.clone(), s.client.clone()))
-                .map_err(|error| GatewayError::Source {
-                    source_name: s.name.clone(),
-                    error,
-                })?;
-            if s.control {
-                controls.spawn(crate::control::serve(
-                    nats.clone(),
-                    s.name.clone(),
-                    session.client().clone(),
-                ));
-            }
-            let (tx, rx) = mpsc::channel(cfg.buffer);
-            publishers.spawn(publisher::run(
-                js.clone(),
-                s.name.clone(),
-                rx,
-                Arc::clone(&metrics),
-            ));
             let (queries_tx, queries) = mpsc::channel(16);
             let (status, status_rx) = watch::channel(SourceStatus {
+                role: "leader",
                 side: "-",
                 ..SourceStatus::default()
             });
-            sessions.spawn(source::run(
-                session,
-                Recorder::new(s.name.clone(), 1),
-                s.client.version,
-                Wiring {
-                    tx,
-                    metrics: Arc::clone(&metrics),
-                    stop: stop_rx.clone(),
-                    queries,
-                    status,
-                },
-            ));
+            supervisors.spawn(supervisor::supervise(supervisor::Runner {
+                js: js.clone(),
+                nats: nats.clone(),
+                cfg: s.clone(),
+                stream: cfg.stream.name.clone(),
+                buffer: cfg.buffer,
+                ha: cfg.ha.clone(),
+                metrics: Arc::clone(&metrics),
+                status,
+                queries,
+                stop: stop_rx.clone(),
+            }));
             infos.push(SourceInfo {
                 name: s.name.clone(),
                 metrics,
@@ -175,9 +155,7 @@ impl Gateway {
         Ok(Gateway {
             sources: infos,
             stop,
-            sessions,
-            publishers,
-            controls,
+            supervisors,
             nats,
             http,
         })
@@ -198,21 +176,27 @@ impl Gateway {
         self.nats.connection_state() == async_nats::connection::State::Connected
     }
 
-    /// Closes every CTI session (CLOSE_REQ), waits until what was received is published (at most `flush`), and
-    /// stops.
+    /// Closes every CTI session (CLOSE_REQ), waits until what was received is published (at most `flush`),
+    /// gives up the HA leases, and stops.
     pub async fn stop(mut self, flush: Duration) {
         if let Some((_, task)) = self.http.take() {
             task.abort();
         }
-        self.controls.abort_all();
         let _ = self.stop.send(true);
-        while self.sessions.join_next().await.is_some() {}
-        // The sessions' senders are gone: each publisher ends once its queue is published.
-        let _ = tokio::time::timeout(flush, async {
-            while self.publishers.join_next().await.is_some() {}
+        let _ = tokio::time::timeout(flush + Duration::from_secs(5), async {
+            while self.supervisors.join_next().await.is_some() {}
         })
         .await;
-        self.publishers.abort_all();
+        self.supervisors.abort_all();
+    }
+
+    /// Stops at once, as a crash would: no CLOSE_REQ, nothing more published, leases left to expire (for tests
+    /// of the HA pair).
+    pub fn kill(mut self) {
+        if let Some((_, task)) = self.http.take() {
+            task.abort();
+        }
+        self.supervisors.abort_all();
     }
 }
 
@@ -283,11 +267,13 @@ async fn ensure_bucket(
     js: &jetstream::Context,
     bucket: &str,
     s: &StreamSettings,
+    max_age: Duration,
 ) -> Result<(), GatewayError> {
     let cfg = stream::Config {
         name: format!("KV_{bucket}"),
         subjects: vec![format!("$KV.{bucket}.>")],
         max_messages_per_subject: 1,
+        max_age,
         storage: storage(s.storage),
         num_replicas: s.replicas,
         allow_rollup: true,

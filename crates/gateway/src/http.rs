@@ -53,7 +53,13 @@ pub(crate) async fn start(
 async fn health(State(st): State<HttpState>) -> Response {
     let mut reasons = Vec::new();
     for s in &st.sources {
-        if !s.status().connected {
+        let status = s.status();
+        if status.role == "standby" {
+            reasons.push(format!(
+                "{}: standby (another gateway holds the lease)",
+                s.name
+            ));
+        } else if !status.connected {
             reasons.push(format!("{}: no CTI session open", s.name));
         }
     }
@@ -76,6 +82,7 @@ async fn sources(State(st): State<HttpState>) -> Json<Value> {
             let (status, m) = (s.status(), &s.metrics);
             json!({
                 "name": s.name,
+                "role": status.role,
                 "connected": status.connected,
                 "side": status.side,
                 "sessions": status.sessions,

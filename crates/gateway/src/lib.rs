@@ -38,12 +38,14 @@ mod control;
 pub mod follow;
 mod gateway;
 mod http;
+mod lease;
 pub mod metrics;
 mod publisher;
 pub mod records;
 pub mod rfc3339;
 mod source;
 pub mod subjects;
+mod supervisor;
 
 pub use config::{GatewayConfig, GatewayConfigError, SourceConfig};
 pub use gateway::{Gateway, GatewayError, SourceInfo};

@@ -23,6 +23,8 @@ pub(crate) enum Query {
 /// Where a source's CTI session is, as the HTTP endpoints show it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceStatus {
+    /// `leader` (this gateway holds the source's CTI session) or `standby` (another gateway of the HA pair does).
+    pub role: &'static str,
     /// A CTI session is open.
     pub connected: bool,
     /// Its side ("A", "B"), or "-".
@@ -32,12 +34,12 @@ pub struct SourceStatus {
 }
 
 /// What a source task needs besides its session.
-pub(crate) struct Wiring {
+pub(crate) struct Wiring<'a> {
     pub tx: mpsc::Sender<Batch>,
     pub metrics: Arc<SourceMetrics>,
     pub stop: watch::Receiver<bool>,
-    pub queries: mpsc::Receiver<Query>,
-    pub status: watch::Sender<SourceStatus>,
+    pub queries: &'a mut mpsc::Receiver<Query>,
+    pub status: &'a watch::Sender<SourceStatus>,
 }
 
 /// Runs until `stop` turns true (then CLOSE_REQ) or the session ends.
@@ -45,19 +47,19 @@ pub(crate) async fn run(
     mut session: Session,
     mut recorder: Recorder,
     version: u32,
-    wiring: Wiring,
+    wiring: Wiring<'_>,
 ) {
     let Wiring {
         tx,
         metrics,
         mut stop,
-        mut queries,
+        queries,
         status,
     } = wiring;
+    let mut sessions = status.borrow().sessions;
     let mut lost: Option<(u64, u64)> = None;
     // Side and session number as the updates tell them (the client's status may be ahead of the update).
     let mut side = "-";
-    let mut sessions = 0;
     loop {
         let update = tokio::select! {
             u = session.next() => u,
@@ -90,10 +92,10 @@ pub(crate) async fn run(
                 metrics.sessions_opened.inc();
                 sessions += 1;
                 side = s.name();
-                status.send_replace(SourceStatus {
-                    connected: true,
-                    side,
-                    sessions,
+                status.send_modify(|st| {
+                    st.connected = true;
+                    st.side = side;
+                    st.sessions = sessions;
                 });
             }
             UpdateKind::Client(
@@ -101,10 +103,9 @@ pub(crate) async fn run(
                 | ClientEvent::Stopped(_)
                 | ClientEvent::Overflow { .. },
             ) => {
-                status.send_replace(SourceStatus {
-                    connected: false,
-                    side: "-",
-                    sessions,
+                status.send_modify(|st| {
+                    st.connected = false;
+                    st.side = "-";
                 });
             }
             _ => {}
