@@ -126,6 +126,23 @@ pub fn parse_pin(text: &str) -> Result<[u8; 32], String> {
     Ok(out)
 }
 
+/// SHA-256 of a DER certificate: what [`TlsConfig::pin_sha256`] pins.
+pub fn sha256(der: &[u8]) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    let mut out = [0_u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+/// The SHA-256 pin of the first certificate of a PEM file, as lower-case hex.
+pub fn pin_of_pem_file(path: &std::path::Path) -> Result<String, String> {
+    let certs = load::certificates(path)?;
+    let first = certs
+        .first()
+        .ok_or_else(|| format!("{}: no certificate", path.display()))?;
+    Ok(hex(&sha256(first.as_ref())))
+}
+
 /// Lower-case hex of `bytes` (how fingerprints are shown).
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;

@@ -18,14 +18,6 @@ pub(crate) struct PinMismatch {
     pub(crate) presented: String,
 }
 
-/// SHA-256 of a DER certificate.
-pub(crate) fn fingerprint(cert: &[u8]) -> [u8; 32] {
-    let digest = ring::digest::digest(&ring::digest::SHA256, cert);
-    let mut out = [0_u8; 32];
-    out.copy_from_slice(digest.as_ref());
-    out
-}
-
 /// Accepts exactly the end-entity certificates whose SHA-256 is pinned.
 #[derive(Debug)]
 pub(crate) struct Pinned {
@@ -42,7 +34,7 @@ impl ServerCertVerifier for Pinned {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = fingerprint(end_entity.as_ref());
+        let presented = super::sha256(end_entity.as_ref());
         if self.pins.contains(&presented) {
             return Ok(ServerCertVerified::assertion());
         }
