@@ -15,10 +15,10 @@ pub struct Target {
     /// TOML profile with the client configuration (ClientConfig keys); the flags below override it
     #[arg(long, value_name = "FILE", global = true)]
     profile: Option<std::path::PathBuf>,
-    /// Side A, HOST:PORT
+    /// Side A, HOST[:PORT] (default port 42027; 42030 with TLS)
     #[arg(long = "a", value_name = "HOST:PORT", global = true)]
     side_a: Option<String>,
-    /// Side B, HOST:PORT
+    /// Side B, HOST[:PORT] (default port 43027; 43030 with TLS)
     #[arg(long = "b", value_name = "HOST:PORT", global = true)]
     side_b: Option<String>,
     /// Protocol version (13..=25)
@@ -43,6 +43,8 @@ pub struct Target {
     /// Agent extension
     #[arg(long, value_name = "EXT", global = true)]
     extension: Option<String>,
+    #[command(flatten)]
+    tls: crate::tls::TlsArgs,
 }
 
 impl Target {
@@ -76,6 +78,7 @@ impl Target {
             c.client_id.clone_from(id);
         }
         crate::password::apply(&mut c, self.client_password.as_ref());
+        self.tls.apply(&mut c);
         // One-shot commands control: whatever the profile asks, they need these two.
         c.services |=
             ServiceMask::CTI_SERVICE_CLIENT_CONTROL | ServiceMask::CTI_SERVICE_CALL_DATA_UPDATE;

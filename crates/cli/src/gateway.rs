@@ -53,6 +53,9 @@ pub struct GatewayArgs {
     /// the other waits as standby (overrides the file's [ha])
     #[arg(long, value_name = "NAME")]
     ha: Option<String>,
+    /// With --source: TLS to the CTI Server's secured ports (with --config: the source's [source.client.tls])
+    #[command(flatten)]
+    tls: crate::tls::TlsArgs,
 }
 
 fn read(path: &PathBuf) -> Result<String, CliError> {
@@ -84,6 +87,7 @@ impl GatewayArgs {
                 if self.side_b.is_some() {
                     client.side_b.clone_from(&self.side_b);
                 }
+                self.tls.apply(&mut client);
                 crate::password::apply(&mut client, None);
                 let mut source = SourceConfig::new(name.clone(), client);
                 if self.control {
@@ -210,6 +214,22 @@ mod tests {
             cfg.ha.map(|h| (h.instance, h.lease_secs)),
             Some(("gw-a".into(), 6))
         );
+        let cfg = config(&[
+            "--source",
+            "pg1",
+            "--a",
+            "cti-a",
+            "--ca",
+            "ca.pem",
+            "--server-name",
+            "cti-a.example.com",
+        ])
+        .unwrap();
+        let tls = cfg.sources[0].client.tls.clone().unwrap();
+        assert_eq!(tls.ca, Some("ca.pem".into()));
+        assert_eq!(tls.server_name.as_deref(), Some("cti-a.example.com"));
+        let cfg = config(&["--source", "pg1", "--a", "h:1"]).unwrap();
+        assert_eq!(cfg.sources[0].client.tls, None, "no TLS flag, no TLS");
     }
 
     #[test]

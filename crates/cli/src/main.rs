@@ -16,6 +16,7 @@ mod output;
 mod password;
 mod proto_version;
 mod sim;
+mod tls;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -148,6 +149,72 @@ mod tests {
         assert_eq!(cfg.map(|c| c.client_id), Some("me".to_owned()));
         // Parsed straight into a Secret: the arguments' Debug never shows it.
         assert!(!format!("{args:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn monitor_agent_and_call_take_the_tls_flags() {
+        let pin = "ab".repeat(32);
+        for args in [
+            &[
+                "monitor", "--a", "cti-a", "--tls", "--ca", "ca.pem", "--cert", "me.pem", "--key",
+                "me.key",
+            ][..],
+            &[
+                "monitor",
+                "--a",
+                "10.0.0.5",
+                "--server-name",
+                "cti-a.example.com",
+                "--pin-sha256",
+                &pin,
+            ][..],
+            &[
+                "agent",
+                "ready",
+                "--a",
+                "cti-a",
+                "--tls",
+                "--insecure-skip-verify",
+            ],
+            &[
+                "call",
+                "clear",
+                "--call",
+                "1:1",
+                "--a",
+                "cti-a",
+                "--pin-sha256",
+                &pin,
+            ],
+        ] {
+            let cli = parse(args);
+            assert!(cli.is_ok(), "{args:?}: {cli:?}");
+        }
+        assert!(
+            parse(&["monitor", "--a", "h", "--cert", "me.pem"]).is_err(),
+            "--cert needs --key"
+        );
+        let Ok(Cli {
+            command: Command::Monitor(args),
+        }) = parse(&["monitor", "--a", "cti-a", "--b", "cti-b", "--ca", "ca.pem"])
+        else {
+            panic!("monitor did not parse");
+        };
+        let cfg = args.config().ok();
+        let addrs = cfg.as_ref().map(|c| {
+            (
+                c.address(cti_client::Side::A),
+                c.address(cti_client::Side::B),
+            )
+        });
+        assert_eq!(
+            addrs,
+            Some((
+                Some("cti-a:42030".to_owned()),
+                Some("cti-b:43030".to_owned())
+            )),
+            "TLS: the secured ports by default"
+        );
     }
 
     #[test]

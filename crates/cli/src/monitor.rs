@@ -26,10 +26,10 @@ use crate::error::CliError;
                   and call-model lines (CALL_BEGAN, CALL_ENDED with its reason, CALL_REKEYED, PERIPHERAL_STATUS)."
 )]
 pub struct MonitorArgs {
-    /// Side A, HOST:PORT (CTI Server default port 42027)
+    /// Side A, HOST[:PORT] (CTI Server default port 42027; 42030 with TLS)
     #[arg(long = "a", value_name = "HOST:PORT")]
     side_a: Option<String>,
-    /// Side B, HOST:PORT (default port 43027); leave out for a simplex server
+    /// Side B, HOST[:PORT] (default port 43027; 43030 with TLS); leave out for a simplex server
     #[arg(long = "b", value_name = "HOST:PORT")]
     side_b: Option<String>,
     /// TOML profile with the client configuration; flags override it
@@ -79,6 +79,8 @@ pub struct MonitorArgs {
     /// One JSON object per line
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    tls: crate::tls::TlsArgs,
 }
 
 fn service(name: &str) -> Result<ServiceMask, CliError> {
@@ -158,6 +160,7 @@ impl MonitorArgs {
                 .parse()
                 .map_err(|e| CliError::Run(format!("--agent-mask: {e}")))?;
         }
+        self.tls.apply(&mut c);
         c.validate().map_err(|e| CliError::Run(e.to_string()))?;
         Ok(c)
     }

@@ -61,6 +61,33 @@ pub struct SimArgs {
     /// Write the conformance report (JSON) to this file on exit
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Serve TLS on both sides with this PEM certificate (with --tls-key; default ports become 42030 / 43030)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates issued by a CA of this PEM bundle (refusing the other clients)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// Make a throwaway CA, a server certificate for 127.0.0.1/localhost and a client certificate, write them
+    /// as PEM into DIR, serve mutual TLS with them and print the `cti monitor` command line that connects
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tls_cert", "tls_key", "tls_client_ca"])]
+    tls_self_signed: Option<PathBuf>,
+}
+
+/// Sides that serve TLS and kept the default plain-TCP address move to the secured ports 42030 / 43030.
+fn secured_ports(cfg: &mut SimConfig) {
+    let plain = SimConfig::default();
+    for (side, port) in [(cti_sim::Side::A, 42030), (cti_sim::Side::B, 43030)] {
+        if cfg.tls(side).is_some() && cfg.addr(side) == plain.addr(side) {
+            let addr = match side {
+                cti_sim::Side::A => &mut cfg.side_a,
+                cti_sim::Side::B => &mut cfg.side_b,
+            };
+            addr.set_port(port);
+        }
+    }
 }
 
 impl SimArgs {
@@ -112,13 +139,48 @@ impl SimArgs {
             };
         }
         cfg.agent_state_control_only |= self.agent_state_control_only;
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            let tls = cti_sim::config::ServeTls {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            };
+            cfg.tls_a = Some(tls.clone());
+            cfg.tls_b = Some(tls);
+        }
+        secured_ports(&mut cfg);
         Ok(cfg)
     }
 }
 
+/// `--tls-self-signed DIR`: writes the throwaway certificates and serves mutual TLS with them on both sides;
+/// the files, for the `cti monitor` line printed once the sides listen.
+fn self_signed(
+    dir: &std::path::Path,
+    cfg: &mut SimConfig,
+) -> Result<cti_sim::tls::pki::SelfSignedFiles, CliError> {
+    let files = cti_sim::tls::pki::write_self_signed(dir)
+        .map_err(|e| CliError::Run(format!("--tls-self-signed {}: {e}", dir.display())))?;
+    let tls = cti_sim::config::ServeTls {
+        cert: files.server_cert.clone(),
+        key: files.server_key.clone(),
+        client_ca: Some(files.ca.clone()),
+    };
+    cfg.tls_a = Some(tls.clone());
+    cfg.tls_b = Some(tls);
+    secured_ports(cfg);
+    Ok(files)
+}
+
 /// Runs `cti sim` until Ctrl-C.
 pub fn run(args: &SimArgs) -> Result<(), CliError> {
-    let cfg = args.config()?;
+    let mut cfg = args.config()?;
+    let files = args
+        .tls_self_signed
+        .as_deref()
+        .map(|dir| self_signed(dir, &mut cfg))
+        .transpose()?;
+    let tls = (cfg.tls_a.is_some(), cfg.tls_b.is_some());
     crate::logging::init();
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Run(format!("starting the runtime: {e}")))?;
@@ -128,15 +190,29 @@ pub fn run(args: &SimArgs) -> Result<(), CliError> {
             .start()
             .await
             .map_err(|e| CliError::Run(format!("cannot listen: {e}")))?;
+        let tls_note = |on: bool| if on { " (TLS)" } else { "" };
         crate::logging::note!(
-            "cti sim: side A on {}, side B on {} (side {} active)",
+            "cti sim: side A on {}{}, side B on {}{} (side {} active)",
             sim.addr(cti_sim::Side::A),
+            tls_note(tls.0),
             sim.addr(cti_sim::Side::B),
+            tls_note(tls.1),
             sim.handle()
                 .status()
                 .active_side
                 .map_or("none", cti_sim::Side::name),
         );
+        if let Some(f) = &files {
+            crate::logging::note!(
+                "cti sim: throwaway certificates in {}; connect with:\n  cti monitor --a {} --b {} --ca {} --cert {} --key {}",
+                args.tls_self_signed.as_deref().unwrap_or(std::path::Path::new(".")).display(),
+                sim.addr(cti_sim::Side::A),
+                sim.addr(cti_sim::Side::B),
+                f.ca.display(),
+                f.client_cert.display(),
+                f.client_key.display(),
+            );
+        }
         if let Some(addr) = args.control {
             let bound = sim
                 .serve_control(addr)

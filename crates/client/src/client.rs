@@ -4,12 +4,13 @@ use cti_proto::Message;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::command::Command;
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, ConfigError};
 use crate::driver;
 use crate::error::ClientError;
 use crate::event::ClientEvent;
 use crate::session::SessionCore;
 use crate::status::{ClientStatus, SharedStatus};
+use crate::tls::TlsConnect;
 
 /// A CTI Server client. Cloning is cheap; every clone talks to the same session.
 #[derive(Debug, Clone)]
@@ -33,17 +34,24 @@ impl Events {
 
 impl Client {
     /// Checks the configuration and starts the driver task (inside a tokio runtime). It connects by the
-    /// 17-step Side A/B algorithm and reconnects the same way after every loss.
+    /// 17-step Side A/B algorithm and reconnects the same way after every loss. With [`ClientConfig::tls`] the
+    /// PEM files are read here (an unreadable one is a [`ConfigError::Tls`]).
     ///
     /// At most [`ClientConfig::event_queue`] events wait unread on [`Events`]; a consumer that falls further
     /// behind gets its session reset and a [`ClientEvent::Overflow`] (see there).
     pub fn start(cfg: ClientConfig) -> Result<(Client, Events), ClientError> {
         cfg.validate()?;
+        let tls = cfg
+            .tls
+            .as_ref()
+            .map(TlsConnect::new)
+            .transpose()
+            .map_err(ConfigError::Tls)?;
         let core = SessionCore::new(&cfg)?;
         let (tx, cmds) = mpsc::unbounded_channel();
         let (etx, rx) = mpsc::channel(cfg.event_queue.max(1));
         let status = SharedStatus::default();
-        tokio::spawn(driver::run(cfg, core, cmds, etx, status.clone()));
+        tokio::spawn(driver::run(cfg, tls, core, cmds, etx, status.clone()));
         Ok((Client { tx, status }, Events { rx }))
     }
 

@@ -13,7 +13,10 @@ use cti_proto::message::OpenReq;
 use cti_proto::{CtiString, Secret};
 use serde::{Deserialize, Serialize};
 
+use crate::address;
 use crate::heartbeat::{HeartbeatInterval, HeartbeatIntervalError};
+use crate::schedule::Side;
+use crate::tls::TlsConfig;
 
 /// The generic call-event set of the guidelines.
 pub const GENERIC_CALL_MASK: CallMsgMask = CallMsgMask(
@@ -46,15 +49,18 @@ pub enum ConfigError {
     /// An event queue of no events.
     #[error("event_queue must hold at least 1 event (default 10000)")]
     EventQueue,
+    /// The TLS settings cannot work (a key without its certificate, a malformed pin, an unreadable PEM file...).
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// Everything a client session needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientConfig {
-    /// Side A, `HOST:PORT` (CTI Server default port 42027).
+    /// Side A, `HOST:PORT` or `HOST` (default port 42027, or 42030 with TLS).
     pub side_a: String,
-    /// Side B, `HOST:PORT` (default port 43027); none for a simplex server.
+    /// Side B, `HOST:PORT` or `HOST` (default port 43027, or 43030 with TLS); none for a simplex server.
     pub side_b: Option<String>,
     /// Protocol version requested in OPEN_REQ.
     pub version: u32,
@@ -94,6 +100,8 @@ pub struct ClientConfig {
     /// consumer falls this far behind, the client resets the session, reports [`crate::ClientEvent::Overflow`]
     /// and reconnects — memory stays bounded and nothing is lost silently.
     pub event_queue: usize,
+    /// TLS (the `[tls]` table of a profile); none = plain TCP on both sides.
+    pub tls: Option<TlsConfig>,
 }
 
 /// The default capacity of the event queue.
@@ -122,6 +130,7 @@ impl Default for ClientConfig {
             open_timeout_secs: None,
             request_timeout_secs: 30,
             event_queue: DEFAULT_EVENT_QUEUE,
+            tls: None,
         }
     }
 }
@@ -161,7 +170,30 @@ impl ClientConfig {
         if self.event_queue == 0 {
             return Err(ConfigError::EventQueue);
         }
+        if let Some(tls) = &self.tls {
+            tls.validate().map_err(ConfigError::Tls)?;
+        }
         Ok(())
+    }
+
+    /// True when `side` connects with TLS.
+    pub fn tls_on(&self, side: Side) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.on(side))
+    }
+
+    /// The address of `side` (none for side B of a simplex server), with the side's default port when it names
+    /// none: 42027 / 43027, or 42030 / 43030 with TLS.
+    pub fn address(&self, side: Side) -> Option<String> {
+        let addr = match side {
+            Side::A => Some(self.side_a.as_str()),
+            Side::B => self.side_b.as_deref(),
+        }?;
+        let port = if self.tls_on(side) {
+            address::tls_port(side)
+        } else {
+            address::plain_port(side)
+        };
+        Some(address::with_default_port(addr, port))
     }
 
     /// The heartbeat interval (validated).
@@ -269,6 +301,11 @@ impl ClientConfigBuilder {
         self.0.event_queue = n;
         self
     }
+    /// TLS settings (TLS on for the sides they name).
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.0.tls = Some(tls);
+        self
+    }
     /// The configuration, checked.
     pub fn build(self) -> Result<ClientConfig, ConfigError> {
         self.0.validate()?;
@@ -346,6 +383,38 @@ mod tests {
                 .build()
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn tls_profiles_and_default_ports() {
+        let t: ClientConfig = toml::from_str(
+            "side_a = \"cti-a\"\nside_b = \"cti-b:5000\"\n[tls]\nca = \"/etc/cti/ca.pem\"\ncert = \"me.pem\"\nkey = \"me.key\"\nserver_name = \"cti-a.example.com\"\n",
+        )
+        .unwrap();
+        assert!(t.validate().is_ok());
+        let tls = t.tls.clone().unwrap();
+        assert_eq!(tls.ca, Some("/etc/cti/ca.pem".into()));
+        assert_eq!((tls.side_a, tls.side_b), (true, true));
+        assert_eq!(t.address(Side::A).as_deref(), Some("cti-a:42030"));
+        assert_eq!(t.address(Side::B).as_deref(), Some("cti-b:5000"));
+        let plain = ClientConfig::builder("cti-a")
+            .side_b("cti-b")
+            .build()
+            .unwrap();
+        assert_eq!(plain.address(Side::A).as_deref(), Some("cti-a:42027"));
+        assert_eq!(plain.address(Side::B).as_deref(), Some("cti-b:43027"));
+        let mixed: ClientConfig =
+            toml::from_str("side_a = \"a\"\nside_b = \"b\"\n[tls]\nside_b = false\n").unwrap();
+        assert_eq!(mixed.address(Side::A).as_deref(), Some("a:42030"));
+        assert_eq!(mixed.address(Side::B).as_deref(), Some("b:43027"));
+        let bad: ClientConfig = toml::from_str("side_a = \"a\"\n[tls]\nkey = \"k.pem\"\n").unwrap();
+        assert_eq!(
+            bad.validate(),
+            Err(ConfigError::Tls(
+                "a client key needs its certificate (cert)".into()
+            ))
+        );
+        assert!(toml::from_str::<ClientConfig>("side_a = \"a\"\n[tls]\nnonsense = 1\n").is_err());
     }
 
     #[test]

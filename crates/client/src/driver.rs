@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
@@ -26,6 +26,7 @@ use crate::event::ClientEvent;
 use crate::schedule::{ConnectSchedule, Side, Step};
 use crate::session::{SessionCore, SessionEvent, SessionState};
 use crate::status::SharedStatus;
+use crate::tls::{TlsConnect, failure};
 
 /// Size of the read buffer of a connection.
 const READ_CHUNK: usize = 16 * 1024;
@@ -44,8 +45,18 @@ enum Outcome {
     Closed,
 }
 
+/// A connection of one attempt: plain TCP or TLS over it.
+enum Transport {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
 struct Driver {
     cfg: ClientConfig,
+    /// TLS, ready to connect (files read at start).
+    tls: Option<TlsConnect>,
+    /// The name verified on the current attempt's TLS connection (for the reason of a failed first read).
+    tls_name: Option<String>,
     core: SessionCore,
     cmds: mpsc::UnboundedReceiver<Command>,
     /// False once every handle is gone.
@@ -63,6 +74,7 @@ struct Driver {
 
 pub(crate) async fn run(
     cfg: ClientConfig,
+    tls: Option<TlsConnect>,
     core: SessionCore,
     cmds: mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<ClientEvent>,
@@ -81,6 +93,8 @@ pub(crate) async fn run(
     );
     let mut d = Driver {
         cfg,
+        tls,
+        tls_name: None,
         core,
         cmds,
         cmds_open: true,
@@ -264,17 +278,19 @@ impl Driver {
         self.core.poll_timeout().map(|d| self.start + d)
     }
 
-    /// One attempt: connect to `side`, open the session, serve it until it ends.
+    /// One attempt: connect to `side` (TCP, then the TLS handshake when TLS is on for it), open the session,
+    /// serve it until it ends. A handshake failure is a failed attempt with the plain reason of [`failure`].
     async fn attempt(&mut self, side: Side) -> Outcome {
-        let addr = match side {
-            Side::A => Some(self.cfg.side_a.clone()),
-            Side::B => self.cfg.side_b.clone(),
-        };
-        let Some(addr) = addr else {
+        let Some(addr) = self.cfg.address(side) else {
             return Outcome::OpenFailed(format!("no address for side {}", side.name()));
         };
+        let tls = self.tls.clone().filter(|t| t.on(side));
+        self.tls_name = tls.as_ref().map(|t| {
+            let host = crate::address::split(&addr).0;
+            t.server_name(side, host)
+        });
         self.core.open(self.now(), side);
-        let connect = TcpStream::connect(addr.as_str());
+        let connect = connect(side, addr.clone(), tls);
         tokio::pin!(connect);
         let stream = loop {
             let at = self.deadline();
@@ -294,15 +310,11 @@ impl Driver {
                 break None;
             }
         };
-        let Some(stream) = stream else {
-            return self.ended_unopened();
-        };
-        let _ = stream.set_nodelay(true);
-        // SO_LINGER 0 as the reference recommends: dropping the connection (after a loss, failed heartbeats or
-        // an overflow) resets it.
-        #[allow(deprecated, reason = "SO_LINGER 0 as the reference recommends")]
-        let _ = stream.set_linger(Some(Duration::ZERO));
-        self.serve(stream, &addr).await
+        match stream {
+            None => self.ended_unopened(),
+            Some(Transport::Plain(s)) => self.serve(s, &addr).await,
+            Some(Transport::Tls(s)) => self.serve(*s, &addr).await,
+        }
     }
 
     /// The outcome of an attempt that ended before a transport existed.
@@ -320,7 +332,10 @@ impl Driver {
     }
 
     /// Moves bytes between the connection and the core until the session ends.
-    async fn serve(&mut self, mut stream: TcpStream, addr: &str) -> Outcome {
+    async fn serve<S>(&mut self, mut stream: S, addr: &str) -> Outcome
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
         let mut chunk = vec![0_u8; READ_CHUNK];
         loop {
             while let Some(bytes) = self.core.poll_transmit() {
@@ -346,7 +361,15 @@ impl Driver {
                             self.core.transport_lost(&format!("{addr}: closed before OPEN_CONF"));
                         }
                         Ok(0) => self.core.transport_lost("the server closed the connection"),
-                        Err(e) if opening => self.core.transport_lost(&format!("{addr}: {e}")),
+                        Err(e) if opening => {
+                            // A TLS 1.3 server refuses a client certificate after the client's handshake is done.
+                            let tls = self.tls_name.as_deref().and_then(|name| {
+                                let cert = self.tls.as_ref().is_some_and(TlsConnect::client_cert);
+                                failure::describe_io(&e, name, cert)
+                            });
+                            let reason = tls.unwrap_or_else(|| e.to_string());
+                            self.core.transport_lost(&format!("{addr}: {reason}"));
+                        }
                         Err(e) => self.core.transport_lost(&format!("connection reset: {e}")),
                         Ok(n) => {
                             let now = self.now();
@@ -361,7 +384,10 @@ impl Driver {
     }
 
     /// Reports what the core reported; the outcome when the session ended.
-    async fn report_events(&mut self, stream: &mut TcpStream) -> Option<Outcome> {
+    async fn report_events<S>(&mut self, stream: &mut S) -> Option<Outcome>
+    where
+        S: AsyncWrite + Unpin,
+    {
         while let Some(e) = self.core.poll_event() {
             let event = match e {
                 SessionEvent::Opened { side, conf } => {
@@ -417,6 +443,26 @@ impl Driver {
         self.deliver_replies();
         self.note_ended(true);
         Outcome::Overflow
+    }
+}
+
+/// Connects to `addr` and, with `tls`, performs the handshake. The TCP socket gets TCP_NODELAY and SO_LINGER 0
+/// as the reference recommends: dropping the connection (after a loss, failed heartbeats or an overflow)
+/// resets it.
+async fn connect(side: Side, addr: String, tls: Option<TlsConnect>) -> Result<Transport, String> {
+    let tcp = TcpStream::connect(addr.as_str())
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = tcp.set_nodelay(true);
+    #[allow(deprecated, reason = "SO_LINGER 0 as the reference recommends")]
+    let _ = tcp.set_linger(Some(Duration::ZERO));
+    match tls {
+        None => Ok(Transport::Plain(tcp)),
+        Some(tls) => {
+            let host = crate::address::split(&addr).0;
+            let stream = tls.handshake(side, host, tcp).await?;
+            Ok(Transport::Tls(Box::new(stream)))
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //! * [`invoke`] — unique InvokeIDs, replies matched by InvokeID in any order, timeouts, failure on disconnect;
 //! * [`session`] — the session state machine ([`session::SessionCore`]): open handshake, replies vs events,
 //!   heartbeats, timeouts, CLOSE handshake, framing; fed bytes and time, polled for bytes, replies and events;
-//! * [`config`] — the client configuration (builder and serde), the generic message masks, OPEN_REQ.
+//! * [`config`] — the client configuration (builder and serde), the generic message masks, OPEN_REQ;
+//! * [`tls`] — TLS to the secured ports: trust roots, client certificates, pinning, plain handshake errors;
+//! * [`address`] — `HOST[:PORT]` and the default ports (42027/43027, 42030/43030 with TLS).
 //!
 //! ```
 //! use cti_client::schedule::{ConnectSchedule, Side, Step};
@@ -24,6 +26,7 @@
 //! assert_eq!(steps.next(), Some(Step::Wait(Duration::from_secs(10))));
 //! ```
 
+pub mod address;
 mod client;
 mod command;
 pub mod config;
@@ -36,6 +39,7 @@ pub mod requests;
 pub mod schedule;
 pub mod session;
 pub mod status;
+pub mod tls;
 
 pub use client::{Client, Events};
 pub use config::{ClientConfig, ClientConfigBuilder, ConfigError};
@@ -44,3 +48,4 @@ pub use event::ClientEvent;
 pub use requests::{Agent, CallRef};
 pub use schedule::{ConnectSchedule, Side, Step};
 pub use status::ClientStatus;
+pub use tls::{TlsConfig, TlsConnect};

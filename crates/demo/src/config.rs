@@ -21,6 +21,10 @@ pub struct DemoConfig {
     pub duration: Option<Duration>,
     /// Fail the active side this often; the other side takes over and the failed side comes back idle.
     pub failover_every: Option<Duration>,
+    /// Run over mutual TLS: throwaway certificates (a CA, a server certificate for 127.0.0.1, a client
+    /// certificate) are made at start, both sides require the client certificate, the client verifies the
+    /// server against the CA.
+    pub tls: bool,
 }
 
 impl Default for DemoConfig {
@@ -33,6 +37,7 @@ impl Default for DemoConfig {
             heartbeat_secs: 5,
             duration: None,
             failover_every: None,
+            tls: false,
         }
     }
 }

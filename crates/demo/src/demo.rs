@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cti_client::{ClientConfig, ClientEvent, ClientStatus};
+use cti_client::{ClientConfig, ClientEvent, ClientStatus, TlsConfig};
 use cti_model::Model;
 use cti_proto::constants::{
     AgentStateMask, CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, CallMsgMask,
@@ -71,9 +71,16 @@ impl Demo {
         sim_cfg.traffic.talk_max_secs = 12.0;
         sim_cfg.traffic.wrap_secs = 2.0;
         sim_cfg.seed = cfg.seed;
+        // With TLS the PEM files live only until the simulator and the client have read them (both read at start).
+        let pki = cfg.tls.then(|| TlsFiles::write(&mut sim_cfg)).transpose()?;
         let sim = Simulator::builder().config(sim_cfg).start().await?;
-        let session = Session::start(SessionConfig::new("", client_config(&sim, &cfg)?))
+        let mut client_cfg = client_config(&sim, &cfg)?;
+        if let Some(pki) = &pki {
+            client_cfg.tls = Some(pki.client());
+        }
+        let session = Session::start(SessionConfig::new("", client_cfg))
             .map_err(|e| DemoError::Client(e.to_string()))?;
+        drop(pki);
         let start = Instant::now();
         Ok(Demo {
             stop_at: cfg.duration.map(|d| start + d),
@@ -229,6 +236,7 @@ impl Demo {
             "conformance_all_pass": me.is_some_and(cti_sim::conformance::ClientReport::all_pass),
             "conformance": checks,
             "line_format": LINE_FORMAT_VERSION,
+            "tls": self.cfg.tls,
         });
         self.sim.shutdown().await;
         summary
@@ -275,6 +283,44 @@ impl Demo {
             .iter()
             .find(|p| p.id == id)
             .is_none_or(|p| p.online)
+    }
+}
+
+/// The throwaway certificates of a `--tls` run, in a directory removed on drop.
+struct TlsFiles {
+    dir: std::path::PathBuf,
+    files: cti_sim::tls::pki::SelfSignedFiles,
+}
+
+impl TlsFiles {
+    /// Writes them and has both sides of `sim` serve mutual TLS with them.
+    fn write(sim: &mut SimConfig) -> Result<TlsFiles, DemoError> {
+        let dir = std::env::temp_dir().join(format!("ctikit-demo-tls-{}", std::process::id()));
+        let files = cti_sim::tls::pki::write_self_signed(&dir)?;
+        let serve = cti_sim::config::ServeTls {
+            cert: files.server_cert.clone(),
+            key: files.server_key.clone(),
+            client_ca: Some(files.ca.clone()),
+        };
+        sim.tls_a = Some(serve.clone());
+        sim.tls_b = Some(serve);
+        Ok(TlsFiles { dir, files })
+    }
+
+    /// The client's side: the CA, the client certificate and key.
+    fn client(&self) -> TlsConfig {
+        TlsConfig {
+            ca: Some(self.files.ca.clone()),
+            cert: Some(self.files.client_cert.clone()),
+            key: Some(self.files.client_key.clone()),
+            ..TlsConfig::default()
+        }
+    }
+}
+
+impl Drop for TlsFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -179,3 +179,21 @@ async fn with_longer_sessions_every_check_is_observed_and_passes() {
     assert_eq!(summary["failovers_survived"], 2);
     assert_eq!(summary["calls_lost"], 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_over_mutual_tls_survives_its_failovers() {
+    let mut cfg = config(20, Some(8));
+    cfg.tls = true;
+    let (lines, summary) = run(cfg).await;
+    assert_eq!(summary["tls"], true);
+    assert_eq!(summary["failovers"], 2);
+    assert_eq!(summary["failovers_survived"], 2, "{summary}");
+    for ms in summary["reconnect_ms"].as_array().unwrap() {
+        assert!(ms.as_f64().unwrap() < 100.0, "{summary}");
+    }
+    assert_eq!(summary["calls_lost"], 0, "{summary}");
+    assert!(!of_kind(&lines, "CALL_BEGAN").is_empty());
+    assert_eq!(summary["conformance_all_pass"], true, "{summary}");
+    let dir = std::env::temp_dir().join(format!("ctikit-demo-tls-{}", std::process::id()));
+    assert!(!dir.exists(), "the throwaway certificates are gone");
+}

@@ -21,6 +21,10 @@
 //! services = "CTI_SERVICE_ALL_EVENTS"
 //! heartbeat_secs = 5
 //! client_id = "ctikit-gateway"
+//! [source.client.tls]                  # optional: TLS to the secured ports (see the README's TLS section)
+//! ca = "/etc/ctikit/cti-ca.pem"
+//! cert = "/etc/ctikit/gateway.pem"     # mutual TLS
+//! key = "/etc/ctikit/gateway.key"
 //! ```
 
 use std::collections::BTreeSet;
@@ -357,6 +361,19 @@ mod tests {
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!serde_json::to_string(&cfg).unwrap().contains("hunter2"));
+    }
+
+    #[test]
+    fn a_source_can_connect_with_tls() {
+        let text = format!(
+            "{GOOD}[source.client.tls]\nca = \"ca.pem\"\ncert = \"gw.pem\"\nkey = \"gw.key\"\n"
+        );
+        let cfg = GatewayConfig::from_toml(&text).unwrap();
+        let tls = cfg.sources[0].client.tls.clone().unwrap();
+        assert_eq!(tls.ca, Some("ca.pem".into()));
+        assert_eq!(tls.key, Some("gw.key".into()));
+        let bad = format!("{GOOD}[source.client.tls]\ncert = \"gw.pem\"\n");
+        assert!(GatewayConfig::from_toml(&bad).is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and 20 logged-in agents.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use cti_proto::constants::{AgentState, PeripheralType};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,10 @@ pub struct SimConfig {
     pub message_order: MessageOrderConfig,
     /// Seed of every random choice, for reproducible runs.
     pub seed: u64,
+    /// Side A serves TLS with this certificate (`[tls_a]` in TOML); plain TCP when none.
+    pub tls_a: Option<ServeTls>,
+    /// Side B serves TLS with this certificate (`[tls_b]` in TOML); plain TCP when none.
+    pub tls_b: Option<ServeTls>,
 }
 
 impl Default for SimConfig {
@@ -56,6 +61,8 @@ impl Default for SimConfig {
             traffic: TrafficConfig::default(),
             message_order: MessageOrderConfig::default(),
             seed: 1,
+            tls_a: None,
+            tls_b: None,
         }
     }
 }
@@ -75,6 +82,14 @@ impl SimConfig {
         toml::from_str(text)
     }
 
+    /// The TLS of `side`, when it serves TLS.
+    pub fn tls(&self, side: Side) -> Option<&ServeTls> {
+        match side {
+            Side::A => self.tls_a.as_ref(),
+            Side::B => self.tls_b.as_ref(),
+        }
+    }
+
     /// The listen address of `side`.
     pub fn addr(&self, side: Side) -> SocketAddr {
         match side {
@@ -82,6 +97,19 @@ impl SimConfig {
             Side::B => self.side_b,
         }
     }
+}
+
+/// What a side serves TLS with (TLS 1.2, as the CTI Server's secured ports). PEM files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeTls {
+    /// The server certificate (chain), PEM.
+    pub cert: PathBuf,
+    /// Its private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// When set, clients must present a certificate issued by a CA of this PEM bundle; the others are refused.
+    #[serde(default)]
+    pub client_ca: Option<PathBuf>,
 }
 
 /// Required credentials.
@@ -266,5 +294,15 @@ mod tests {
         assert!((c.traffic.calls_per_second - 3.0).abs() < f64::EPSILON);
         assert_eq!(c.peripherals[0].id, 6000);
         assert!(SimConfig::from_toml("nonsense = 1").is_err());
+        assert_eq!(c.tls(Side::A), None);
+        let t = SimConfig::from_toml(
+            "[tls_a]\ncert = \"s.pem\"\nkey = \"s.key\"\nclient_ca = \"ca.pem\"\n[tls_b]\ncert = \"b.pem\"\nkey = \"b.key\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            t.tls(Side::A).map(|t| t.client_ca.clone()),
+            Some(Some(PathBuf::from("ca.pem")))
+        );
+        assert_eq!(t.tls(Side::B).map(|t| t.cert.clone()), Some("b.pem".into()));
     }
 }

@@ -3,7 +3,8 @@
 //! A simulated Cisco UCCE CTI Server (GED-188, protocol versions 13–25) with side A and side B, sessions per
 //! the reference (§7 of the facts), a believable call and agent engine, fault injection (side failure,
 //! peripheral offline, half-open sessions) and a conformance recorder that judges each client against Cisco's
-//! client guidelines.
+//! client guidelines. Each side can serve TLS (TLS 1.2, optionally requiring client certificates), as the
+//! CTI Server's secured ports do from UCCE 12.0 ([`tls`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -27,6 +28,7 @@ mod net;
 pub mod session;
 mod shared;
 mod sides;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -120,6 +122,22 @@ impl SimBuilder {
         self
     }
 
+    /// Both sides serve TLS with `tls`.
+    pub fn tls(mut self, tls: config::ServeTls) -> Self {
+        self.cfg.tls_a = Some(tls.clone());
+        self.cfg.tls_b = Some(tls);
+        self
+    }
+
+    /// `side` serves TLS with `tls` (the other side keeps what it had).
+    pub fn tls_side(mut self, side: Side, tls: config::ServeTls) -> Self {
+        match side {
+            Side::A => self.cfg.tls_a = Some(tls),
+            Side::B => self.cfg.tls_b = Some(tls),
+        }
+        self
+    }
+
     /// Binds both sides and starts serving (inside a tokio runtime: it spawns the listeners and the clock).
     #[allow(
         clippy::unused_async,
@@ -127,6 +145,18 @@ impl SimBuilder {
     )]
     pub async fn start(self) -> std::io::Result<Simulator> {
         let cfg = self.cfg;
+        let acceptor = |side: Side| {
+            cfg.tls(side)
+                .map(tls::acceptor::build)
+                .transpose()
+                .map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("side {} TLS: {e}", side.name()),
+                    )
+                })
+        };
+        let (tls_a, tls_b) = (acceptor(Side::A)?, acceptor(Side::B)?);
         let la = net::listener::bind(cfg.side_a)?;
         let lb = net::listener::bind(cfg.side_b)?;
         let (side_a, side_b) = (la.local_addr()?, lb.local_addr()?);
@@ -135,8 +165,20 @@ impl SimBuilder {
             .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
         let shared = Arc::new(Shared::new(Core::new(cfg, epoch)));
         let mut tasks = JoinSet::new();
-        tasks.spawn(net::listener::run(shared.clone(), Side::A, la, side_a));
-        tasks.spawn(net::listener::run(shared.clone(), Side::B, lb, side_b));
+        tasks.spawn(net::listener::run(
+            shared.clone(),
+            Side::A,
+            la,
+            side_a,
+            tls_a,
+        ));
+        tasks.spawn(net::listener::run(
+            shared.clone(),
+            Side::B,
+            lb,
+            side_b,
+            tls_b,
+        ));
         tasks.spawn(net::clock::run(shared.clone()));
         Ok(Simulator {
             handle: SimHandle { shared },

@@ -55,6 +55,9 @@ pub struct DemoArgs {
     /// made); the size is --screen-size
     #[arg(long, value_name = "SECS", conflicts_with_all = ["json", "no_dashboard"])]
     screenshot_after: Option<u64>,
+    /// Run over mutual TLS (throwaway certificates made at start: a CA, a server and a client certificate)
+    #[arg(long)]
+    tls: bool,
     /// Columns x rows of the --screenshot-after frame
     #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = parse_size)]
     screen_size: (u16, u16),
@@ -82,6 +85,7 @@ impl DemoArgs {
         c.seed = self.seed;
         c.duration = self.duration.map(Duration::from_secs);
         c.failover_every = self.failover_every.map(Duration::from_secs);
+        c.tls = self.tls;
         c
     }
 }

@@ -41,7 +41,9 @@ use record::{
     ClientKey, ConnRecord, EarlyRequest, Heartbeat, MAX_FINDINGS, MAX_HEARTBEATS, OpenInfo,
     OpenResult, Sides,
 };
-pub use report::{Check, ClientReport, ConformanceReport, Evidence, Verdict};
+pub use report::{
+    Check, ClientReport, ConformanceReport, Evidence, MAX_REFUSED, RefusedConnection, Verdict,
+};
 
 /// A connection, numbered by the session layer.
 pub type ConnId = u64;
@@ -95,6 +97,7 @@ pub struct Recorder {
     conns: BTreeMap<ConnId, ConnRecord>,
     clients: BTreeMap<ClientKey, Vec<ConnId>>,
     sides: Sides,
+    refused: Vec<RefusedConnection>,
 }
 
 impl Recorder {
@@ -108,6 +111,16 @@ impl Recorder {
         self.sides.accepted(side, at);
         self.conns
             .insert(conn, ConnRecord::new(conn, Some(side), at));
+    }
+
+    /// A connection from `peer` was refused on `side` before its session began (a failed TLS handshake, a
+    /// client certificate missing or untrusted, a plain-TCP client on a TLS side). Listed in the report, the
+    /// first [`MAX_REFUSED`] of them.
+    pub fn connection_refused(&mut self, side: Side, peer: String, reason: String, at: Duration) {
+        if self.refused.len() < MAX_REFUSED {
+            self.refused
+                .push(RefusedConnection::new(at, side, peer, reason));
+        }
     }
 
     /// Optional: the session layer says whether `side`'s listener accepts connections. Attempts to a closed
@@ -284,7 +297,10 @@ impl Recorder {
                 }
             })
             .collect();
-        ConformanceReport { clients }
+        ConformanceReport {
+            clients,
+            refused_connections: self.refused.clone(),
+        }
     }
 
     /// The record of `conn`, created on the fly when the session layer never reported its accept.

@@ -15,6 +15,38 @@ const MAX_EVIDENCE: usize = 100;
 pub struct ConformanceReport {
     /// One entry per client identity (ClientID + ClientSignature).
     pub clients: Vec<ClientReport>,
+    /// Connections refused before any OPEN_REQ could name a client (on a TLS side: a failed handshake, a
+    /// missing or untrusted client certificate, a plain-TCP client), the first [`MAX_REFUSED`] in time order.
+    #[serde(default)]
+    pub refused_connections: Vec<RefusedConnection>,
+}
+
+/// Most refused connections listed in a report.
+pub const MAX_REFUSED: usize = 100;
+
+/// A connection the simulator refused before its session began.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedConnection {
+    /// Milliseconds since simulator start.
+    pub at_ms: u64,
+    /// The side that refused it.
+    pub side: Side,
+    /// The peer's address.
+    pub peer: String,
+    /// Why, in plain words (e.g. `no client certificate`).
+    pub reason: String,
+}
+
+impl RefusedConnection {
+    /// A refusal at `at`.
+    pub fn new(at: Duration, side: Side, peer: String, reason: String) -> RefusedConnection {
+        RefusedConnection {
+            at_ms: ms(at),
+            side,
+            peer,
+            reason,
+        }
+    }
 }
 
 impl ConformanceReport {

@@ -13,7 +13,7 @@ use cti_proto::constants::{
 };
 use cti_proto::message::OpenReq;
 use cti_proto::{DEFAULT_VERSION, DecodeError, Frame, FrameDecoder, FrameError, Message};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -28,8 +28,26 @@ pub const OPEN_WAIT: Duration = Duration::from_secs(60);
 /// Largest batch of queued frames written at once.
 const WRITE_BATCH: usize = 64 * 1024;
 
-struct Io {
-    stream: TcpStream,
+/// A connection's byte stream: plain TCP, or TLS over TCP.
+pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin + Send {
+    /// The TCP connection underneath.
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Transport for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Transport for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
+struct Io<S> {
+    stream: S,
     buf: BytesMut,
     frames: FrameDecoder,
 }
@@ -42,7 +60,7 @@ enum Read {
     TooLong,
 }
 
-impl Io {
+impl<S: Transport> Io<S> {
     /// The next frame; cancel-safe (partial input stays in `buf`).
     async fn read(&mut self) -> Read {
         loop {
@@ -70,7 +88,7 @@ impl Io {
             deprecated,
             reason = "the zero linger is wanted: the close must be a reset"
         )]
-        let _ = self.stream.set_linger(Some(Duration::ZERO));
+        let _ = self.stream.tcp().set_linger(Some(Duration::ZERO));
     }
 }
 
@@ -101,11 +119,16 @@ fn unknown_tag(m: &Message) -> Option<u16> {
         .find(|t| Tag(*t).name().is_none())
 }
 
-pub(crate) async fn serve(shared: Arc<Shared>, side: Side, stream: TcpStream, peer: SocketAddr) {
+pub(crate) async fn serve<S: Transport>(
+    shared: Arc<Shared>,
+    side: Side,
+    stream: S,
+    peer: SocketAddr,
+) {
     let Some(conn) = shared.core().accept(side, shared.now()) else {
         return;
     };
-    let _ = stream.set_nodelay(true);
+    let _ = stream.tcp().set_nodelay(true);
     let mut io = Io {
         stream,
         buf: BytesMut::with_capacity(8192),
@@ -124,12 +147,12 @@ pub(crate) async fn serve(shared: Arc<Shared>, side: Side, stream: TcpStream, pe
 
 /// Serves the connection; returns the cause of its end when the connection saw it (None when the core
 /// ordered the close and has recorded it).
-async fn run(
+async fn run<S: Transport>(
     shared: &Arc<Shared>,
     conn: ConnId,
     side: Side,
     peer: SocketAddr,
-    io: &mut Io,
+    io: &mut Io<S>,
 ) -> Option<CloseCause> {
     let who = format!("connection {conn} from {peer} on side {}", side.name());
     let open = match tokio::time::timeout(OPEN_WAIT, wait_for_open(shared, conn, &who, io)).await {
@@ -168,11 +191,11 @@ async fn run(
 }
 
 /// Reads until an OPEN_REQ arrives; anything else first gets FAILURE_CONF E_CTI_SESSION_NOT_OPEN.
-async fn wait_for_open(
+async fn wait_for_open<S: Transport>(
     shared: &Arc<Shared>,
     conn: ConnId,
     who: &str,
-    io: &mut Io,
+    io: &mut Io<S>,
 ) -> Result<OpenReq, CloseCause> {
     loop {
         let frame = match io.read().await {
@@ -233,13 +256,13 @@ async fn wait_for_open(
 }
 
 /// The open session: requests in, replies and events out, idle timeout.
-async fn session(
+async fn session<S: Transport>(
     shared: &Arc<Shared>,
     conn: ConnId,
     version: u32,
     idle_timeout: u32,
     mut rx: mpsc::Receiver<Outbound>,
-    io: &mut Io,
+    io: &mut Io<S>,
 ) -> Option<CloseCause> {
     let idle =
         (idle_timeout != NO_IDLE_TIMEOUT).then(|| Duration::from_secs(u64::from(idle_timeout)));

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpSocket};
+use tokio_rustls::TlsAcceptor;
 
 use crate::config::Side;
-use crate::net::connection;
+use crate::net::handshake;
 use crate::shared::Shared;
 use crate::sides::{FailMode, SideState};
 
@@ -28,7 +29,14 @@ pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, side: Side, first: TcpListener, addr: SocketAddr) {
+/// Accepts on `side` until shutdown; with `tls`, every connection starts with the TLS handshake.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    side: Side,
+    first: TcpListener,
+    addr: SocketAddr,
+    tls: Option<TlsAcceptor>,
+) {
     let mut state = shared.side_watch(side).subscribe();
     let mut shutdown = shared.shutdown.subscribe();
     let mut listener = Some(first);
@@ -59,7 +67,7 @@ pub(crate) async fn run(shared: Arc<Shared>, side: Side, first: TcpListener, add
                 }
             } => match accepted {
                 Ok((stream, peer)) => {
-                    tokio::spawn(connection::serve(shared.clone(), side, stream, peer));
+                    tokio::spawn(handshake::serve(shared.clone(), side, stream, peer, tls.clone()));
                 }
                 Err(e) => tracing::warn!("side {}: accept failed: {e}", side.name()),
             },

@@ -2,4 +2,5 @@
 
 pub(crate) mod clock;
 pub(crate) mod connection;
+pub(crate) mod handshake;
 pub(crate) mod listener;
