@@ -6,6 +6,7 @@
 mod control;
 mod decode;
 mod demo;
+mod dissector;
 mod encode;
 mod error;
 mod input;
@@ -42,6 +43,7 @@ enum Command {
     Demo(Box<demo::DemoArgs>),
     Decode(decode::DecodeArgs),
     Encode(encode::EncodeArgs),
+    Dissector(dissector::DissectorArgs),
     Sim(Box<sim::SimArgs>),
     Monitor(Box<monitor::MonitorArgs>),
     Agent(Box<control::AgentArgs>),
@@ -55,6 +57,7 @@ impl Command {
             Command::Demo(_) => "demo",
             Command::Decode(_) => "decode",
             Command::Encode(_) => "encode",
+            Command::Dissector(_) => "dissector",
             Command::Sim(_) => "sim",
             Command::Monitor(_) => "monitor",
             Command::Agent(_) => "agent",
@@ -67,6 +70,7 @@ impl Command {
             Command::Demo(args) => demo::run(args),
             Command::Decode(args) => decode::run(args),
             Command::Encode(args) => encode::run(args),
+            Command::Dissector(args) => dissector::run(args),
             Command::Sim(args) => sim::run(args),
             Command::Monitor(args) => monitor::run(args),
             Command::Agent(args) => control::run_agent(args),
