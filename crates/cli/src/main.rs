@@ -5,6 +5,7 @@
 
 mod control;
 mod decode;
+mod decode_capture;
 mod demo;
 mod dissector;
 mod encode;
