@@ -36,6 +36,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod credentials;
 pub mod decoder;
 mod endian;
 pub mod error;
@@ -49,6 +50,7 @@ pub mod tcp_frame;
 pub mod timestamp;
 pub mod write;
 
+pub use credentials::{StreamBlanker, blank_credentials};
 pub use decoder::{CaptureDecoder, CaptureEvent, DEFAULT_PORTS, DecoderConfig, Origin};
 pub use error::CaptureError;
 pub use packet::{TcpSegment, tcp_segment};
