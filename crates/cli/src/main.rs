@@ -16,6 +16,8 @@ mod monitor;
 mod output;
 mod password;
 mod proto_version;
+mod record;
+mod record_file;
 mod sim;
 
 use std::io::Write as _;
@@ -45,6 +47,7 @@ enum Command {
     Decode(decode::DecodeArgs),
     Encode(encode::EncodeArgs),
     Dissector(dissector::DissectorArgs),
+    Record(Box<record::RecordArgs>),
     Sim(Box<sim::SimArgs>),
     Monitor(Box<monitor::MonitorArgs>),
     Agent(Box<control::AgentArgs>),
@@ -59,6 +62,7 @@ impl Command {
             Command::Decode(_) => "decode",
             Command::Encode(_) => "encode",
             Command::Dissector(_) => "dissector",
+            Command::Record(_) => "record",
             Command::Sim(_) => "sim",
             Command::Monitor(_) => "monitor",
             Command::Agent(_) => "agent",
@@ -72,6 +76,7 @@ impl Command {
             Command::Decode(args) => decode::run(args),
             Command::Encode(args) => encode::run(args),
             Command::Dissector(args) => dissector::run(args),
+            Command::Record(args) => record::run(args),
             Command::Sim(args) => sim::run(args),
             Command::Monitor(args) => monitor::run(args),
             Command::Agent(args) => control::run_agent(args),
