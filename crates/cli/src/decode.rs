@@ -3,12 +3,13 @@
 //! from a capture tool stays live, and memory holds one read and at most one partial message, whatever the
 //! length of the stream.
 
-use std::io::{ErrorKind, Read};
+use std::io::{Cursor, ErrorKind, Read};
 
 use bytes::BytesMut;
 use clap::Args;
 use cti_proto::{FrameDecoder, Message};
 
+use crate::decode_capture::{CaptureOptions, decode_capture};
 use crate::error::{CliError, StreamProblem};
 use crate::input::{HexDecoder, InputArg};
 use crate::output::Output;
@@ -28,7 +29,12 @@ const READ_SIZE: usize = 64 * 1024;
                   message, bad hex) the messages before the problem are printed, then one line on standard \
                   error names the stream offset of the message and the problem, and the exit status is 2.\n\n\
                   Credentials (ClientPassword, AgentPassword) are printed as \"<redacted>\" unless \
-                  --show-secrets is given; `cti encode` refuses that placeholder."
+                  --show-secrets is given; `cti encode` refuses that placeholder.\n\n\
+                  A pcap or pcapng capture (told by its magic number) is read as such: TCP is reassembled per \
+                  connection, the GED-188 streams are found by port (42027, 43027, --port) or by content, each \
+                  is decoded at the version of its OPEN_REQ (else --version), and every line gains ts, src, dst \
+                  and stream. Skipped bytes (a capture joined mid-stream) and messages that do not decode are \
+                  reported on standard error; the decoding goes on (exit status 2 if any did not decode)."
 )]
 pub struct DecodeArgs {
     #[command(flatten)]
@@ -39,14 +45,35 @@ pub struct DecodeArgs {
     /// Print credentials (ClientPassword, AgentPassword) instead of "<redacted>"
     #[arg(long)]
     show_secrets: bool,
+    /// In a capture, also take TCP port N as a CTI Server port (repeatable; 42027 and 43027 always are)
+    #[arg(long = "port", value_name = "N")]
+    ports: Vec<u16>,
     #[command(flatten)]
     input: InputArg,
 }
 
 /// Runs `cti decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), CliError> {
-    let reader = args.input.open()?;
-    let decode = |out: &mut Output| decode_stream(args, reader, out);
+    let mut reader = args.input.open()?;
+    // A capture is told by its magic number; the bytes read to look are given back to the stream decoder.
+    let mut head = Vec::with_capacity(4);
+    if !args.hex {
+        (&mut reader)
+            .take(4)
+            .read_to_end(&mut head)
+            .map_err(|e| args.input.error(e))?;
+    }
+    let magic: Option<[u8; 4]> = head.as_slice().try_into().ok();
+    let capture = magic.filter(|m| cti_capture::Format::detect(m).is_some());
+    let options = CaptureOptions {
+        version: args.version.version,
+        ports: args.ports.clone(),
+        name: args.input.name(),
+    };
+    let decode = |out: &mut Output| match capture {
+        Some(m) => decode_capture(m, reader, &options, out),
+        None => decode_stream(args, Cursor::new(head).chain(reader), out),
+    };
     if args.show_secrets {
         cti_proto::secret::reveal(|| Output::stdout().run(decode))
     } else {

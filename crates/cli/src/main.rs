@@ -5,7 +5,9 @@
 
 mod control;
 mod decode;
+mod decode_capture;
 mod demo;
+mod dissector;
 mod encode;
 mod error;
 mod gateway;
@@ -15,6 +17,8 @@ mod monitor;
 mod output;
 mod password;
 mod proto_version;
+mod record;
+mod record_file;
 mod sim;
 mod tls;
 
@@ -44,6 +48,8 @@ enum Command {
     Demo(Box<demo::DemoArgs>),
     Decode(decode::DecodeArgs),
     Encode(encode::EncodeArgs),
+    Dissector(dissector::DissectorArgs),
+    Record(Box<record::RecordArgs>),
     Sim(Box<sim::SimArgs>),
     Monitor(Box<monitor::MonitorArgs>),
     Agent(Box<control::AgentArgs>),
@@ -58,6 +64,8 @@ impl Command {
             Command::Demo(_) => "demo",
             Command::Decode(_) => "decode",
             Command::Encode(_) => "encode",
+            Command::Dissector(_) => "dissector",
+            Command::Record(_) => "record",
             Command::Sim(_) => "sim",
             Command::Monitor(_) => "monitor",
             Command::Agent(_) => "agent",
@@ -71,6 +79,8 @@ impl Command {
             Command::Demo(args) => demo::run(args),
             Command::Decode(args) => decode::run(args),
             Command::Encode(args) => encode::run(args),
+            Command::Dissector(args) => dissector::run(args),
+            Command::Record(args) => record::run(args),
             Command::Sim(args) => sim::run(args),
             Command::Monitor(args) => monitor::run(args),
             Command::Agent(args) => control::run_agent(args),

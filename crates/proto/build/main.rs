@@ -1,4 +1,4 @@
-//! Generates `constants.rs` and `messages.rs` from the tables in `defs/` (format: `defs/FORMAT.md`).
+//! Generates `constants.rs`, `messages.rs` and the Wireshark dissector `ged188.lua` from the tables in `defs/` (format: `defs/FORMAT.md`).
 //! One definition per message: the struct, its decoder, encoder, JSON form and docs all come from one entry.
 
 #![allow(
@@ -8,6 +8,7 @@
 )]
 
 mod gen_constants;
+mod gen_dissector;
 mod gen_messages;
 mod gen_test_support;
 mod model;
@@ -57,5 +58,6 @@ fn run(root: &Path, out: &Path) -> Result<(), Vec<String>> {
     write("constants.rs", gen_constants::generate(&constants))?;
     write("messages.rs", gen_messages::generate(&messages, &constants))?;
     write("test_support.rs", gen_test_support::generate(&messages))?;
+    write("ged188.lua", gen_dissector::generate(&messages, &constants))?;
     Ok(())
 }

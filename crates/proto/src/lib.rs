@@ -38,6 +38,7 @@
 #[cfg(feature = "codec")]
 pub mod codec;
 pub mod constants;
+pub mod dissector;
 pub mod error;
 mod floating;
 pub mod frame;

@@ -6,8 +6,10 @@
 //! * [`encode`] — each message's `encode_body` and `body_len_bound`;
 //! * [`message_enum`] — the `Message` enum and its dispatch by message type;
 //! * [`groups`] — each message's `KIND` and field-group accessors, and `Message::kind()` and the group
-//!   accessors of the enum.
+//!   accessors of the enum;
+//! * [`credentials`] — `Message::fixed_len_of` and `Message::credential_tags`, for readers of raw frames.
 
+mod credentials;
 mod decode;
 mod encode;
 mod groups;
@@ -17,6 +19,7 @@ mod structs;
 use std::fmt::Write;
 
 use crate::model::*;
+use credentials::credentials;
 use decode::decoder;
 use encode::encoder;
 use groups::{message_enum_groups, message_groups};
@@ -122,5 +125,6 @@ pub fn generate(ms: &Messages, _c: &Constants) -> String {
     }
     message_enum(&mut s, ms);
     message_enum_groups(&mut s, ms);
+    credentials(&mut s, ms);
     s
 }

@@ -1,6 +1,9 @@
 //! Support code of the property tests: a deterministic random source ([`random`]) and the random-value builders
-//! generated from `defs/messages/*.def` by `build/gen_test_support.rs` ([`generated`]).
+//! generated from `defs/messages/*.def` by `build/gen_test_support.rs` ([`generated`]); for the dissector
+//! tests a minimal pcap writer ([`pcap`]) and a reader of tshark's PDML ([`pdml`]).
 
+pub mod pcap;
+pub mod pdml;
 pub mod random;
 
 /// Random-value builders for every tuple and typed message (generated; `OUT_DIR/test_support.rs`).
