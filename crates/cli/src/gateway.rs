@@ -43,12 +43,16 @@ pub struct GatewayArgs {
     /// The JetStream stream's name (default CTI; overrides the file's)
     #[arg(long, value_name = "NAME")]
     stream: Option<String>,
-    /// Serve /health, /sources, /calls, /agents, /metrics on ADDR (e.g. 127.0.0.1:8080; overrides the file's)
+    /// Serve /health, /sources, /calls, /agents, /metrics and the WebSocket /ws on ADDR (e.g. 127.0.0.1:8080;
+    /// overrides the file's)
     #[arg(long, value_name = "ADDR")]
     http: Option<String>,
     /// With --source: serve request-reply control on cti.<source>.request.> (adds CTI_SERVICE_CLIENT_CONTROL)
     #[arg(long, requires = "source")]
     control: bool,
+    /// With --source: add "raw" (the frame in hex, header included) to each event record's body
+    #[arg(long, requires = "source")]
+    raw_frames: bool,
     /// Run as a member of an HA pair named NAME: the gateway holding a source's lease holds its CTI session,
     /// the other waits as standby (overrides the file's [ha])
     #[arg(long, value_name = "NAME")]
@@ -94,6 +98,7 @@ impl GatewayArgs {
                     source.client.services |= cti_proto::constants::CTI_SERVICE_CLIENT_CONTROL;
                     source.control = true;
                 }
+                source.raw_frames = self.raw_frames;
                 let mut cfg = GatewayConfig::default();
                 cfg.sources.push(source);
                 cfg
@@ -190,6 +195,7 @@ mod tests {
         assert_eq!(cfg.stream.name, "CTI");
         assert_eq!(cfg.sources[0].client.heartbeat_secs, 5);
         assert!(!cfg.sources[0].control);
+        assert!(!cfg.sources[0].raw_frames);
         assert_eq!(cfg.http, None);
         let cfg = config(&[
             "--source",
@@ -197,11 +203,13 @@ mod tests {
             "--a",
             "h:1",
             "--control",
+            "--raw-frames",
             "--http",
             "127.0.0.1:8080",
         ])
         .unwrap();
         assert!(cfg.sources[0].control);
+        assert!(cfg.sources[0].raw_frames);
         assert!(
             cfg.sources[0]
                 .client

@@ -2,6 +2,8 @@
 //!
 //! ```toml
 //! buffer = 10000                       # records held per source while NATS is unreachable
+//! http = "127.0.0.1:8080"              # /health /sources /calls /agents /metrics /ws (default: none)
+//! ws_buffer = 4096                     # records a /ws client may fall behind before it is dropped
 //!
 //! [nats]
 //! url = "nats://127.0.0.1:4222"
@@ -15,6 +17,8 @@
 //!
 //! [[source]]
 //! name = "pg1"                         # the subject token: cti.pg1.>
+//! control = false                      # request-reply on cti.pg1.request.> (needs CLIENT_CONTROL)
+//! raw_frames = false                   # add "raw" (the frame in hex) to each event record
 //! [source.client]                      # the keys of `cti monitor --profile` (cti_client::ClientConfig)
 //! side_a = "cti-a.example.com:42027"
 //! side_b = "cti-b.example.com:43027"
@@ -88,6 +92,10 @@ pub struct GatewayConfig {
     /// bind loopback unless the endpoints are meant to be reached from elsewhere). Default: no HTTP.
     #[serde(default)]
     pub http: Option<String>,
+    /// Records a `/ws` client may fall behind the live feed before it is dropped (closed with code 1013 and the
+    /// reason), so that a slow client never slows the others. Default 4096.
+    #[serde(default = "default_ws_buffer")]
+    pub ws_buffer: usize,
     /// Run as one of an HA pair: each source's CTI session is held by the gateway that holds its lease.
     #[serde(default)]
     pub ha: Option<HaConfig>,
@@ -134,6 +142,10 @@ fn default_buffer() -> usize {
     10_000
 }
 
+fn default_ws_buffer() -> usize {
+    4096
+}
+
 impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
@@ -141,6 +153,7 @@ impl Default for GatewayConfig {
             stream: StreamSettings::default(),
             buffer: default_buffer(),
             http: None,
+            ws_buffer: default_ws_buffer(),
             ha: None,
             sources: Vec::new(),
         }
@@ -245,6 +258,9 @@ pub struct SourceConfig {
     /// among the client's services). Default false.
     #[serde(default)]
     pub control: bool,
+    /// Add `raw` to each `event` record's body: the frame as lowercase hex (header included). Default false.
+    #[serde(default)]
+    pub raw_frames: bool,
 }
 
 impl SourceConfig {
@@ -254,6 +270,7 @@ impl SourceConfig {
             name: name.into(),
             client,
             control: false,
+            raw_frames: false,
         }
     }
 }
@@ -326,6 +343,11 @@ impl GatewayConfig {
         if self.buffer == 0 {
             return Err(GatewayConfigError::Stream(
                 "buffer must be at least 1".into(),
+            ));
+        }
+        if self.ws_buffer == 0 {
+            return Err(GatewayConfigError::Stream(
+                "ws_buffer must be at least 1".into(),
             ));
         }
         Ok(())

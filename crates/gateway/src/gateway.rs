@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use crate::config::{GatewayConfig, NatsConfig, Storage, StreamSettings};
 use crate::lease::LEASES_BUCKET;
 use crate::metrics::SourceMetrics;
-use crate::source::{Query, SourceStatus};
+use crate::source::{Query, SourceState, SourceStatus};
 use crate::subjects::{AGENTS_BUCKET, CALLS_BUCKET, STREAM_SUBJECTS};
 use crate::{publisher, supervisor};
 
@@ -71,6 +71,11 @@ impl SourceInfo {
 
     /// The model's calls and agents and the client's status now; `None` once the source has stopped.
     pub async fn snapshot(&self) -> Option<(Snapshot, ClientStatus)> {
+        self.state().await.map(|s| (s.snapshot, s.status))
+    }
+
+    /// The state and the `Cti-Seq` the next record will get.
+    pub(crate) async fn state(&self) -> Option<SourceState> {
         let (tx, rx) = oneshot::channel();
         self.queries.send(Query::Snapshot(tx)).await.ok()?;
         rx.await.ok()
@@ -106,6 +111,7 @@ impl Gateway {
             ensure_bucket(&js, LEASES_BUCKET, &cfg.stream, ha.lease()).await?;
         }
         let (stop, stop_rx) = watch::channel(false);
+        let live = crate::live::feed(cfg.ws_buffer);
         let mut supervisors = JoinSet::new();
         let mut infos = Vec::new();
         for s in &cfg.sources {
@@ -127,6 +133,7 @@ impl Gateway {
                 status,
                 queries,
                 stop: stop_rx.clone(),
+                live: live.clone(),
             }));
             infos.push(SourceInfo {
                 name: s.name.clone(),
@@ -142,6 +149,10 @@ impl Gateway {
                     crate::http::HttpState {
                         sources: infos.clone(),
                         nats: nats.clone(),
+                        live: live.clone(),
+                        live_capacity: cfg.ws_buffer,
+                        ws: std::sync::Arc::default(),
+                        stop: stop_rx.clone(),
                     },
                 )
                 .await

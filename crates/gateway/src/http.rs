@@ -1,7 +1,10 @@
-//! The gateway's HTTP endpoints (axum): `/health`, `/sources`, `/calls`, `/agents`, `/metrics`.
+//! The gateway's HTTP endpoints (axum): `/health`, `/sources`, `/calls`, `/agents`, `/metrics`, and the
+//! WebSocket `/ws` (see [`crate::ws`]).
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -12,13 +15,23 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::gateway::SourceInfo;
+use crate::live::LiveFeed;
 use crate::metrics::SourceMetrics;
+use crate::ws::WsMetrics;
 
 /// What the handlers read.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpState {
     pub sources: Vec<SourceInfo>,
     pub nats: async_nats::Client,
+    /// Every source's records, for `/ws`.
+    pub live: LiveFeed,
+    /// Records a `/ws` client may have waiting (`ws_buffer`).
+    pub live_capacity: usize,
+    /// `/ws` counters.
+    pub ws: Arc<WsMetrics>,
+    /// Turns true when the gateway stops (the `/ws` clients are closed with code 1001).
+    pub stop: tokio::sync::watch::Receiver<bool>,
 }
 
 impl HttpState {
@@ -40,6 +53,7 @@ pub(crate) async fn start(
         .route("/calls", get(calls))
         .route("/agents", get(agents))
         .route("/metrics", get(metrics))
+        .route("/ws", get(crate::ws::handler))
         .with_state(state);
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -151,8 +165,45 @@ async fn metrics(State(st): State<HttpState>) -> Response {
             .map(|d| d.as_secs_f64());
         rows.push((s.name.as_str(), s.metrics.as_ref(), rtt));
     }
-    let text = prometheus(st.nats_connected(), &rows);
+    let mut text = prometheus(st.nats_connected(), &rows);
+    ws_families(&mut text, &st.ws);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// The `/ws` families.
+fn ws_families(out: &mut String, m: &WsMetrics) {
+    for (name, kind, help, v) in [
+        (
+            "cti_gateway_ws_clients",
+            "gauge",
+            "WebSocket clients connected",
+            &m.clients,
+        ),
+        (
+            "cti_gateway_ws_accepted_total",
+            "counter",
+            "WebSocket clients accepted",
+            &m.accepted,
+        ),
+        (
+            "cti_gateway_ws_dropped_slow_total",
+            "counter",
+            "WebSocket clients dropped for falling behind",
+            &m.dropped_slow,
+        ),
+        (
+            "cti_gateway_ws_records_sent_total",
+            "counter",
+            "records sent to WebSocket clients, all together",
+            &m.sent,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+            v.load(Ordering::Relaxed)
+        );
+    }
 }
 
 /// One source's row: name, counters, last heartbeat round trip (seconds).

@@ -39,6 +39,7 @@ pub mod follow;
 mod gateway;
 mod http;
 mod lease;
+mod live;
 pub mod metrics;
 mod publisher;
 pub mod records;
@@ -46,6 +47,7 @@ pub mod rfc3339;
 mod source;
 pub mod subjects;
 mod supervisor;
+mod ws;
 
 pub use config::{GatewayConfig, GatewayConfigError, SourceConfig};
 pub use gateway::{Gateway, GatewayError, SourceInfo};

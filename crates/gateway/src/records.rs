@@ -24,6 +24,8 @@ pub struct StreamRecord {
     pub headers: Vec<(&'static str, String)>,
     /// The JSON body.
     pub payload: Bytes,
+    /// The body's `type` (`BEGIN_CALL_EVENT`, `CALL_BEGAN`, `CONNECTED`, `GAP`, ...), for filters.
+    pub line_type: String,
 }
 
 /// One write to a KV bucket.
@@ -89,6 +91,8 @@ pub struct Context {
 pub struct Recorder {
     source: String,
     next_seq: u64,
+    /// Add the frame's bytes (`raw`, hex) to each event record, encoded at this protocol version.
+    raw_frames: Option<u32>,
 }
 
 impl Recorder {
@@ -98,7 +102,18 @@ impl Recorder {
         Recorder {
             source: source.into(),
             next_seq: next_seq.max(1),
+            raw_frames: None,
         }
+    }
+
+    /// Adds `raw` to the body of each `event` record: the whole frame (header + body) as lowercase hex, encoded
+    /// again from the decoded message at protocol `version`. For a well-formed frame these are the bytes that were
+    /// received (the codec writes back what it read); only server-to-client messages are published, and they carry
+    /// no password.
+    #[must_use]
+    pub fn with_raw_frames(mut self, version: u32) -> Self {
+        self.raw_frames = Some(version);
+        self
     }
 
     /// The `Cti-Seq` the next record gets.
@@ -109,7 +124,7 @@ impl Recorder {
     /// The records and KV writes of one update. `model` is the session's model right after the update.
     pub fn batch(&mut self, u: &Update, model: &Model, ctx: Context) -> Batch {
         let mut b = Batch::default();
-        if let Some((kind, name, line)) = event_line(u) {
+        if let Some((kind, name, line)) = event_line(u, self.raw_frames) {
             self.record(&mut b, u.received, ctx, kind, &name, line);
         }
         for c in &u.changes {
@@ -276,6 +291,11 @@ impl Recorder {
         self.next_seq += 1;
         insert(&mut line, "source", Value::String(self.source.clone()));
         insert(&mut line, "cti_seq", json!(seq));
+        let line_type = line
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let headers = vec![
             ("Nats-Msg-Id", format!("cti:{}:{seq}", self.source)),
             ("Cti-Source", self.source.clone()),
@@ -290,6 +310,7 @@ impl Recorder {
             seq,
             headers,
             payload: Bytes::from(serde_json::to_vec(&line).unwrap_or_default()),
+            line_type,
         });
         seq
     }
@@ -310,11 +331,23 @@ fn put(bucket: &'static str, key: String, mut value: Value, seq: u64) -> KvOp {
     }
 }
 
+/// A message's JSON, with `raw` (the frame in hex, encoded at that version) when asked for.
+fn message_line(m: &cti_proto::Message, raw_frames: Option<u32>) -> Option<Value> {
+    let mut line = serde_json::to_value(m).ok()?;
+    if let Some(version) = raw_frames {
+        let raw = m.to_bytes(version).map_or(Value::Null, |b| {
+            Value::String(cti_proto::RawBytes(b).to_hex())
+        });
+        insert(&mut line, "raw", raw);
+    }
+    Some(line)
+}
+
 /// The event's own line: (subject kind, subject name, JSON).
-fn event_line(u: &Update) -> Option<(&'static str, String, Value)> {
+fn event_line(u: &Update, raw_frames: Option<u32>) -> Option<(&'static str, String, Value)> {
     match &u.kind {
         UpdateKind::Client(cti_client::ClientEvent::Message(m)) => {
-            Some(("event", m.name().to_owned(), serde_json::to_value(m).ok()?))
+            Some(("event", m.name().to_owned(), message_line(m, raw_frames)?))
         }
         UpdateKind::Client(e) => {
             let line = lifecycle_json(e)?;
@@ -332,5 +365,50 @@ fn event_line(u: &Update) -> Option<(&'static str, String, Value)> {
             reconciled_json(answer, *applied),
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    use cti_proto::message::BeginCallEvent;
+    use cti_proto::{Frame, Message};
+
+    #[test]
+    fn raw_frames_put_the_received_frame_in_hex_beside_the_json() {
+        let mut b = BeginCallEvent::default();
+        b.peripheral_id = 5000;
+        b.connection_call_id = 77;
+        b.ani = Some("5551234".into());
+        let bytes = Message::from(b).to_bytes(24).unwrap();
+        let frame = Frame {
+            message_type: Message::from(BeginCallEvent::default()).message_type(),
+            body: bytes.slice(8..),
+        };
+        let received = Message::decode(&frame, 24).unwrap();
+
+        let plain = message_line(&received, None).unwrap();
+        assert_eq!(plain.get("raw"), None);
+        assert_eq!(plain["connection_call_id"], 77);
+        let raw = message_line(&received, Some(24)).unwrap();
+        let hex = raw["raw"].as_str().unwrap();
+        assert_eq!(hex.len(), bytes.len() * 2);
+        assert_eq!(cti_proto::RawBytes::from_hex(hex).unwrap().0, bytes);
+        assert!(hex.starts_with("000000"), "the header's length first: {hex}");
+        assert_eq!(raw["connection_call_id"], 77);
+    }
+
+    #[test]
+    fn each_record_knows_its_line_type() {
+        let ctx = Context {
+            side: "A",
+            session: 1,
+            version: 24,
+        };
+        let gap = Recorder::new("pg1", 5).gap(1, 4, SystemTime::UNIX_EPOCH, ctx);
+        assert_eq!(gap.records[0].line_type, "GAP");
+        assert_eq!(gap.records[0].seq, 5);
     }
 }

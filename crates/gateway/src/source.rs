@@ -10,14 +10,35 @@ use cti_model::Snapshot;
 use cti_session::{Session, UpdateKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::live::{self, LiveFeed};
 use crate::metrics::SourceMetrics;
 use crate::records::{Batch, Context, Recorder};
 
 /// A question to a running source (answered between updates).
 #[derive(Debug)]
 pub(crate) enum Query {
-    /// The model's calls and agents now, and the client's status.
-    Snapshot(oneshot::Sender<(Snapshot, ClientStatus)>),
+    /// The model's calls and agents now, the client's status, and the `Cti-Seq` of the next record.
+    Snapshot(oneshot::Sender<SourceState>),
+}
+
+/// A source's state between two updates: every record numbered below `next_seq` is in `snapshot`, every record
+/// from `next_seq` on comes after it.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceState {
+    pub snapshot: Snapshot,
+    pub status: ClientStatus,
+    pub next_seq: u64,
+}
+
+impl SourceState {
+    /// The state of a source without a session (standby): empty, and every record to come is new.
+    pub(crate) fn empty() -> Self {
+        SourceState {
+            snapshot: cti_model::Model::default().snapshot(),
+            status: ClientStatus::default(),
+            next_seq: 0,
+        }
+    }
 }
 
 /// Where a source's CTI session is, as the HTTP endpoints show it.
@@ -40,6 +61,7 @@ pub(crate) struct Wiring<'a> {
     pub stop: watch::Receiver<bool>,
     pub queries: &'a mut mpsc::Receiver<Query>,
     pub status: &'a watch::Sender<SourceStatus>,
+    pub live: LiveFeed,
 }
 
 /// Runs until `stop` turns true (then CLOSE_REQ) or the session ends.
@@ -55,7 +77,9 @@ pub(crate) async fn run(
         mut stop,
         queries,
         status,
+        live,
     } = wiring;
+    let name: Arc<str> = Arc::from(session.source());
     let mut sessions = status.borrow().sessions;
     let mut lost: Option<(u64, u64)> = None;
     // Side and session number as the updates tell them (the client's status may be ahead of the update).
@@ -65,7 +89,11 @@ pub(crate) async fn run(
             u = session.next() => u,
             () = async { let _ = stop.wait_for(|s| *s).await; } => None,
             Some(Query::Snapshot(reply)) = queries.recv() => {
-                let _ = reply.send((session.model().snapshot(), session.status()));
+                let _ = reply.send(SourceState {
+                    snapshot: session.model().snapshot(),
+                    status: session.status(),
+                    next_seq: recorder.next_seq(),
+                });
                 continue;
             }
         };
@@ -80,6 +108,7 @@ pub(crate) async fn run(
                 };
                 let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
                 gap.kv = recorder.resync(session.model(), last_seq(&gap, to));
+                live::send(&live, &name, &gap);
                 if tx.send(gap).await.is_ok() {
                     metrics.gaps.inc();
                 }
@@ -122,8 +151,14 @@ pub(crate) async fn run(
             // The KV writes of the lost records are lost too: write the whole state again with the gap.
             let gap_seq = last_seq(&gap, to);
             gap.kv = recorder.resync(session.model(), gap_seq);
+            // A gap record that finds no room is numbered again later: the live feed gets only the one stored.
+            let for_live = Batch {
+                records: gap.records.clone(),
+                kv: Vec::new(),
+            };
             match tx.try_send(gap) {
                 Ok(()) => {
+                    live::send(&live, &name, &for_live);
                     tracing::warn!(
                         "{}: NATS buffer overflowed: records {from}..={to} lost (gap record published)",
                         session.source()
@@ -139,6 +174,8 @@ pub(crate) async fn run(
             }
         }
         let batch = recorder.batch(&u, session.model(), ctx);
+        // The live feed gets every record at once, whether or not the publisher has room for it.
+        live::send(&live, &name, &batch);
         if matches!(
             u.kind,
             UpdateKind::Client(ClientEvent::Disconnected { .. } | ClientEvent::Stopped(_))

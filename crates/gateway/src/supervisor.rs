@@ -11,9 +11,10 @@ use tokio::sync::{mpsc, watch};
 
 use crate::config::{HaConfig, SourceConfig};
 use crate::lease::{LEASES_BUCKET, Lease};
+use crate::live::LiveFeed;
 use crate::metrics::SourceMetrics;
 use crate::records::Recorder;
-use crate::source::{Query, SourceStatus, Wiring};
+use crate::source::{Query, SourceState, SourceStatus, Wiring};
 use crate::{control, publisher, source};
 
 /// Everything one source's supervisor owns.
@@ -28,6 +29,7 @@ pub(crate) struct Runner {
     pub status: watch::Sender<SourceStatus>,
     pub queries: mpsc::Receiver<Query>,
     pub stop: watch::Receiver<bool>,
+    pub live: LiveFeed,
 }
 
 /// The last `Cti-Seq` the stream holds for `source` (0 when none).
@@ -89,13 +91,13 @@ pub(crate) async fn supervise(mut r: Runner) {
             stop: local_stop_rx,
             queries: &mut r.queries,
             status: &r.status,
+            live: r.live.clone(),
         };
-        let run = source::run(
-            session,
-            Recorder::new(name.clone(), next),
-            r.cfg.client.version,
-            wiring,
-        );
+        let mut recorder = Recorder::new(name.clone(), next);
+        if r.cfg.raw_frames {
+            recorder = recorder.with_raw_frames(r.cfg.client.version);
+        }
+        let run = source::run(session, recorder, r.cfg.client.version, wiring);
         tokio::pin!(run);
         let mut lease = lease;
         let mut lost = false;
@@ -164,8 +166,7 @@ async fn standby(r: &mut Runner, ha: &HaConfig) -> Option<Lease> {
             () = tokio::time::sleep(ha.lease() / 3) => {}
             () = async { let _ = r.stop.wait_for(|s| *s).await; } => return None,
             Some(Query::Snapshot(reply)) = r.queries.recv() => {
-                let empty = cti_model::Model::default().snapshot();
-                let _ = reply.send((empty, cti_client::ClientStatus::default()));
+                let _ = reply.send(SourceState::empty());
             }
         }
     }

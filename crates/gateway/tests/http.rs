@@ -16,23 +16,7 @@ use std::time::Duration;
 use cti_gateway::Gateway;
 use cti_sim::{FailMode, Side};
 use serde_json::Value;
-use support::{Nats, busy_sim, gateway_config, source, until};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-/// GET `path` over HTTP/1.1: (status, body).
-async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).await.unwrap();
-    let status = text[9..12].parse().unwrap();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
+use support::{Nats, busy_sim, gateway_config, get, source, until};
 
 fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap()

@@ -23,6 +23,7 @@ use cti_proto::constants::{AgentStateMask, CTI_SERVICE_ALL_EVENTS};
 use cti_sim::{Side, SimConfig, Simulator};
 use futures_util::StreamExt as _;
 use serde_json::Value;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 pub use nats::Nats;
 
@@ -124,4 +125,19 @@ pub fn message_of(body: &Value) -> Message {
     map.remove("source");
     map.remove("cti_seq");
     serde_json::from_value(v).unwrap()
+}
+
+/// GET `path` over HTTP/1.1: (status, body).
+pub async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).await.unwrap();
+    let status = text[9..12].parse().unwrap();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
