@@ -30,7 +30,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stream = js.get_stream("CTI").await?;
     let consumer = stream
         .create_consumer(OrderedConfig {
-            filter_subject: format!("cti.{source}.>"),
+            // No filter: the stream's subjects are cti.*.event.> and its siblings, of which cti.<source>.> is not
+            // a subset (nats-server 2.9 refuses it; 2.10's filter_subjects could name the four). Other sources'
+            // records are skipped below.
             deliver_policy: DeliverPolicy::ByStartSequence {
                 start_sequence: from,
             },
@@ -47,6 +49,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let Some(m) = m else { break };
         let m = m?;
+        if !m.subject.as_str().starts_with(&format!("cti.{source}.")) {
+            continue;
+        }
         let body: serde_json::Value = serde_json::from_slice(&m.payload)?;
         match state.apply(&m.subject, &body) {
             Applied::Changed => println!(

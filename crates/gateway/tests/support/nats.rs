@@ -94,6 +94,11 @@ impl Nats {
         self.port = read_port(&ports_dir);
     }
 
+    /// The server's process id (for CPU and memory readings), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// `nats://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
