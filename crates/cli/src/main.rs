@@ -18,7 +18,6 @@ mod output;
 mod password;
 mod proto_version;
 mod record;
-mod record_file;
 mod sim;
 mod tls;
 
