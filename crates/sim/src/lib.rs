@@ -25,6 +25,7 @@ mod fanout;
 mod fine_clock;
 mod handle;
 mod net;
+pub mod replay;
 pub mod session;
 mod shared;
 mod sides;

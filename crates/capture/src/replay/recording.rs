@@ -101,6 +101,35 @@ pub enum Omission {
     },
 }
 
+impl std::fmt::Display for Omission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Omission::Undecodable {
+                stream,
+                offset,
+                error,
+            } => write!(f, "stream {stream} at offset {offset}: {error}"),
+            Omission::Skipped {
+                stream,
+                offset,
+                bytes,
+            } => write!(f, "stream {stream} at offset {offset}: {bytes} bytes skipped"),
+            Omission::NotASession { stream, messages } => write!(
+                f,
+                "stream {stream}: no OPEN_REQ answered by OPEN_CONF ({messages} messages)"
+            ),
+            Omission::UnpairedReply {
+                stream,
+                message,
+                invoke_id,
+            } => write!(
+                f,
+                "stream {stream}: {message} (InvokeID {invoke_id}) answers no recorded request"
+            ),
+        }
+    }
+}
+
 /// The CTI sessions of a capture, in the order their streams appear.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recording {
