@@ -33,7 +33,12 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:42027")]
     listen: SocketAddr,
     /// Send the recorded events X times as fast as recorded (0.5: twice as slow)
-    #[arg(long, value_name = "X", default_value_t = 1.0, conflicts_with = "as_fast_as_possible")]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        conflicts_with = "as_fast_as_possible"
+    )]
     speed: f64,
     /// Send every recorded event as soon as the session is open
     #[arg(long)]

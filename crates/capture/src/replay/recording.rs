@@ -113,7 +113,10 @@ impl std::fmt::Display for Omission {
                 stream,
                 offset,
                 bytes,
-            } => write!(f, "stream {stream} at offset {offset}: {bytes} bytes skipped"),
+            } => write!(
+                f,
+                "stream {stream} at offset {offset}: {bytes} bytes skipped"
+            ),
             Omission::NotASession { stream, messages } => write!(
                 f,
                 "stream {stream}: no OPEN_REQ answered by OPEN_CONF ({messages} messages)"

@@ -55,7 +55,10 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         }
         CloseCause::ServerFailover => {
             // The recorded server went away: a reset, as a failing CTI Server's.
-            #[allow(deprecated, reason = "the zero linger is wanted: the close must be a reset")]
+            #[allow(
+                deprecated,
+                reason = "the zero linger is wanted: the close must be a reset"
+            )]
             let _ = c.stream.set_linger(Some(Duration::ZERO));
         }
         _ => {}

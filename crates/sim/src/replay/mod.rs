@@ -80,7 +80,8 @@ impl Shared {
         let mut s = self.lock();
         let conn = s.connections.len() as ConnId + 1;
         let session = s.sessions.get(s.next).cloned();
-        let leaves = session.as_ref().is_some_and(|x| !x.client_closed) && s.next + 1 < s.sessions.len();
+        let leaves =
+            session.as_ref().is_some_and(|x| !x.client_closed) && s.next + 1 < s.sessions.len();
         s.next += 1;
         s.active += 1;
         let player = Player::new(session, self.pace, leaves);
@@ -135,7 +136,11 @@ pub struct ReplayServer {
 impl ReplayServer {
     /// Listens on `addr` (port 0: any free port) and replays `recording` at `pace` to the clients that connect.
     /// A recording without a session is an error (`InvalidInput`): there would be nothing to serve.
-    pub async fn bind(addr: SocketAddr, recording: Recording, pace: Pace) -> io::Result<ReplayServer> {
+    pub async fn bind(
+        addr: SocketAddr,
+        recording: Recording,
+        pace: Pace,
+    ) -> io::Result<ReplayServer> {
         if recording.sessions.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

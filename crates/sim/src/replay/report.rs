@@ -95,13 +95,21 @@ impl ReplayReport {
         }
         let t = &self.totals;
         line(&mut s, "client sent", &t.client_sent);
-        line(&mut s, "sent by the client, not in the recording", &t.not_in_recording);
+        line(
+            &mut s,
+            "sent by the client, not in the recording",
+            &t.not_in_recording,
+        );
         line(
             &mut s,
             "answered FAILURE_CONF E_CTI_FUNCTION_NOT_AVAILABLE (no recorded reply left)",
             &t.failure_confs,
         );
-        line(&mut s, "in the recording, not sent by the client", &t.recorded_not_sent);
+        line(
+            &mut s,
+            "in the recording, not sent by the client",
+            &t.recorded_not_sent,
+        );
         for o in &self.omitted {
             let _ = writeln!(s, "left out of the replay: {o}");
         }
@@ -110,7 +118,10 @@ impl ReplayReport {
         } else {
             "some checks fail"
         };
-        let _ = writeln!(s, "conformance (the simulator's checks on the client): {verdict}");
+        let _ = writeln!(
+            s,
+            "conformance (the simulator's checks on the client): {verdict}"
+        );
         for client in &self.conformance.clients {
             let _ = writeln!(
                 s,
