@@ -62,14 +62,16 @@ async fn pump(
             Ok(n) => n,
         };
         let Some(data) = buf.get(..n) else { break };
-        if to.write_all(data).await.is_err() {
-            break;
-        }
+        // Reported before it is forwarded, so that the file has every answer after what it answers (the
+        // other direction's pump runs on another thread).
         let _ = events.send(RecordEvent::Data {
             id,
             from_client,
             bytes: data.to_vec(),
         });
+        if to.write_all(data).await.is_err() {
+            break;
+        }
     }
     let _ = to.shutdown().await;
     let _ = events.send(RecordEvent::Close { id, from_client });

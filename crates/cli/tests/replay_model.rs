@@ -47,9 +47,10 @@ async fn pump(
 ) {
     let mut buf = vec![0_u8; 65536];
     while let Ok(n) = from.read(&mut buf).await {
-        if n == 0 || to.write_all(&buf[..n]).await.is_err() {
+        if n == 0 {
             break;
         }
+        // Recorded before it is forwarded: an answer is never recorded before what it answers.
         let bytes = buf[..n].to_vec();
         let e = RecordEvent::Data {
             id: 0,
@@ -57,6 +58,9 @@ async fn pump(
             bytes,
         };
         let _ = events.send((e, stamp(base)));
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
     }
     let _ = to.shutdown().await;
     let _ = events.send((RecordEvent::Close { id: 0, from_client }, stamp(base)));

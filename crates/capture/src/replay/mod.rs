@@ -26,7 +26,7 @@
 //! let mut player = Player::new(recording.sessions.first().cloned(), Pace::AsFastAsPossible, false);
 //! let mut open = OpenReq::default();
 //! open.invoke_id = 7;
-//! let answer = player.on_message(&Message::OpenReq(open), Duration::ZERO);
+//! let answer = player.on_message(&Message::from(open), Duration::ZERO);
 //! let Some(Message::FailureConf(f)) = answer.messages.first() else { panic!() };
 //! assert_eq!((f.invoke_id, f.status.to_string().as_str()), (7, "E_CTI_CTI_SERVER_OFFLINE"));
 //! assert!(answer.close);
