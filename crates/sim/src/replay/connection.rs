@@ -74,7 +74,11 @@ impl Conn {
         let mut buf = BytesMut::with_capacity(8192);
         let mut frames = FrameDecoder::default();
         loop {
-            // Whole frames already read first.
+            // Events due first (with --as-fast-as-possible, all of them right after OPEN_CONF), then whole
+            // frames already read.
+            if let Some(cause) = self.send_due().await {
+                return cause;
+            }
             match frames.decode(&mut buf) {
                 Ok(Some(frame)) => {
                     let msg = match Message::decode(&frame, self.version) {
@@ -106,18 +110,21 @@ impl Conn {
                         Some(at) => tokio::time::sleep_until(at).await,
                         None => std::future::pending().await,
                     }
-                } => {
-                    let events = self.player.poll_events(self.now());
-                    if !self.write(&events).await {
-                        return CloseCause::ClientReset;
-                    }
-                    self.shared.update(self.id, self.player.tally());
-                    if self.player.finished() {
-                        return CloseCause::ServerFailover;
-                    }
-                }
+                } => {}
             }
         }
+    }
+
+    /// Sends the events due now; the cause when the connection ends with them.
+    async fn send_due(&mut self) -> Option<CloseCause> {
+        let events = self.player.poll_events(self.now());
+        if !events.is_empty() {
+            if !self.write(&events).await {
+                return Some(CloseCause::ClientReset);
+            }
+            self.shared.update(self.id, self.player.tally());
+        }
+        self.player.finished().then_some(CloseCause::ServerFailover)
     }
 
     /// Answers one client message; the cause when the connection ends with it.

@@ -29,6 +29,8 @@
 
 mod connection;
 mod report;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::io;
