@@ -150,7 +150,9 @@ async fn steps(
             }
             UpdateKind::Client(ClientEvent::Message(m)) => out.push(Step {
                 message: m.name().to_owned(),
-                at: u.at - opened.expect("a message before CONNECTED"),
+                at: u
+                    .at
+                    .saturating_sub(opened.expect("a message before CONNECTED")),
                 model: timeless(s.model().snapshot()),
             }),
             _ => {}

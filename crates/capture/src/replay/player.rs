@@ -176,22 +176,19 @@ impl Player {
     /// E_CTI_FUNCTION_NOT_AVAILABLE.
     fn request(&mut self, name: &'static str, invoke_id: u32) -> Answer {
         let recorded = self.replies.get_mut(name).and_then(VecDeque::pop_front);
-        let messages = match recorded {
-            Some(mut replies) => {
-                self.tally.replies_reused += 1;
-                for r in &mut replies {
-                    r.set_invoke_id(invoke_id);
-                }
-                replies
+        let messages = if let Some(mut replies) = recorded {
+            self.tally.replies_reused += 1;
+            for r in &mut replies {
+                r.set_invoke_id(invoke_id);
             }
-            None => {
-                add(&mut self.tally.failure_confs, name, 1);
-                vec![failure(
-                    invoke_id,
-                    E_CTI_FUNCTION_NOT_AVAILABLE,
-                    Some(format!("ctikit replay: no recorded reply to {name} left")),
-                )]
-            }
+            replies
+        } else {
+            add(&mut self.tally.failure_confs, name, 1);
+            vec![failure(
+                invoke_id,
+                E_CTI_FUNCTION_NOT_AVAILABLE,
+                Some(format!("ctikit replay: no recorded reply to {name} left")),
+            )]
         };
         Answer {
             messages,

@@ -245,7 +245,7 @@ fn session(stream: u32, c: Collected, omitted: &mut Vec<Omission>) -> Option<Rec
     let mut seen_open = false;
     for (origin, m) in c.messages {
         if origin.src == client {
-            client_message(&mut s, &mut outstanding, &mut seen_open, m);
+            client_message(&mut s, &mut outstanding, &mut seen_open, &m);
         } else if m.kind() == MessageKind::Reply {
             let (name, id) = (m.name(), m.invoke_id());
             let Some(id) = id else { continue };
@@ -282,7 +282,7 @@ fn client_message(
     s: &mut RecordedSession,
     outstanding: &mut HashMap<u32, usize>,
     seen_open: &mut bool,
-    m: Message,
+    m: &Message,
 ) {
     if matches!(m, Message::OpenReq(_)) && !*seen_open {
         *seen_open = true;
@@ -292,7 +292,7 @@ fn client_message(
     match m {
         Message::CloseReq(_) => s.client_closed = true,
         Message::HeartbeatReq(_) => {}
-        ref r if r.kind() == MessageKind::Request => {
+        r if r.kind() == MessageKind::Request => {
             if let Some(id) = r.invoke_id() {
                 outstanding.insert(id, s.exchanges.len());
                 s.exchanges.push(Exchange {

@@ -162,10 +162,10 @@ fn the_session_is_taken_out_of_the_capture() {
     // The password is blanked in the file (same length, zero bytes).
     let pw = s.open_req.client_password.as_ref().unwrap();
     assert_eq!(pw.expose(), &[0_u8; 6][..]);
-    let ev: Vec<(u64, &str)> = s
+    let ev: Vec<(u128, &str)> = s
         .events
         .iter()
-        .map(|e| (e.after.as_millis() as u64, e.message.name()))
+        .map(|e| (e.after.as_millis(), e.message.name()))
         .collect();
     assert_eq!(
         ev,

@@ -52,7 +52,10 @@ impl ReplayReport {
             totals.absorb(&c.tally);
         }
         let sessions_replayed = connections.iter().filter(|c| c.tally.opened).count();
-        let conformance_all_pass = conformance.clients.iter().all(|c| c.all_pass());
+        let conformance_all_pass = conformance
+            .clients
+            .iter()
+            .all(crate::conformance::ClientReport::all_pass);
         ReplayReport {
             sessions_recorded,
             sessions_replayed,
