@@ -94,6 +94,9 @@ struct Connection {
     /// The two directions, keyed by sender.
     halves: HashMap<SocketAddr, Half>,
     used: bool,
+    /// SYN sequence numbers per sender seen before the connection was found to be GED-188 (content
+    /// detection decides at the first payload, after the handshake): its halves still start in step.
+    early_syns: HashMap<SocketAddr, u32>,
 }
 
 /// Decodes the GED-188 messages of a capture, packet by packet.
@@ -169,6 +172,7 @@ impl CaptureDecoder {
             version: None,
             halves: HashMap::new(),
             used: false,
+            early_syns: HashMap::new(),
         });
         if !conn.decided && (by_port || !seg.payload.is_empty()) {
             conn.decided = true;
@@ -179,15 +183,20 @@ impl CaptureDecoder {
             }
         }
         let Some(stream) = conn.stream else {
+            if seg.syn && !conn.decided {
+                conn.early_syns.insert(seg.src, seg.seq);
+            }
             return;
         };
+        let early_syn = conn.early_syns.remove(&seg.src);
         let half = conn.halves.entry(seg.src).or_insert_with(|| Half {
             dst: seg.dst,
             reassembler: Reassembler::default(),
             splitter: Splitter::default(),
         });
-        if seg.syn && !half.reassembler.started() {
-            half.reassembler.syn(seg.seq);
+        let syn = if seg.syn { Some(seg.seq) } else { early_syn };
+        if let (Some(seq), false) = (syn, half.reassembler.started()) {
+            half.reassembler.syn(seq);
             half.splitter = Splitter::at_stream_start();
         }
         let mut delivered = Vec::new();

@@ -4,7 +4,8 @@
 //! direction (retransmissions, reordering, captures joined mid-stream, holes), cuts the GED-188 frames out of it
 //! and decodes them at the protocol version of the stream's OPEN_REQ ([`CaptureDecoder`]). Writes pcapng and pcap
 //! ([`PcapngWriter`], [`PcapWriter`]) with TCP framing synthesised for bytes seen above the socket ([`TcpFlow`]). No tokio and no
-//! clocks: packets in, events out. Every length read from a file is checked before use, and a record or block
+//! clocks: packets in, events out. [`replay`] takes the CTI sessions out of a capture and plays the server side
+//! of one to a client under test (sans-IO). Every length read from a file is checked before use, and a record or block
 //! over its limit is refused before anything is allocated for it.
 //!
 //! ```
@@ -45,6 +46,8 @@ mod pcap;
 mod pcapng;
 pub mod read;
 pub mod reassembly;
+pub mod record;
+pub mod replay;
 pub mod splitter;
 pub mod tcp_frame;
 pub mod timestamp;
@@ -55,6 +58,7 @@ pub use decoder::{CaptureDecoder, CaptureEvent, DEFAULT_PORTS, DecoderConfig, Or
 pub use error::CaptureError;
 pub use packet::{TcpSegment, tcp_segment};
 pub use read::{CaptureReader, Format, Packet};
+pub use record::{RecordEvent, Recorder};
 pub use tcp_frame::TcpFlow;
 pub use timestamp::Timestamp;
 pub use write::{PcapWriter, PcapngWriter};

@@ -325,3 +325,49 @@ fn hostile_files_are_refused_without_panicking() {
         run(&bad);
     }
 }
+
+#[test]
+fn a_stream_found_by_content_starts_in_step_from_its_handshake() {
+    // Port 50000, so the stream is found by content, at its first payload (after the handshake). The client's
+    // OPEN_REQ is its only message: it is known complete without a header after it, and so comes out when its
+    // segment is read, not at the end of the capture with the end's time.
+    let mut w = PcapngWriter::new(Vec::new(), "test").unwrap();
+    let ifc = w.add_interface("eth0").unwrap();
+    let mut flow = TcpFlow::new(addr("10.0.0.1:40001"), addr("10.0.0.2:50000"));
+    let mut frames = flow.handshake().to_vec();
+    frames.extend(flow.data(false, &bytes(&[open_conf(), system_event()], 24)));
+    frames.extend(flow.data(true, &bytes(&[open_req(24)], 24)));
+    frames.extend(flow.data(false, &bytes(&[system_event()], 24)));
+    for (n, f) in frames.iter().enumerate() {
+        w.write_packet(ifc, ts(n as u64), f).unwrap();
+    }
+    let file = w.into_inner();
+    let mut reader = CaptureReader::new(&file[..]).unwrap();
+    let mut decoder = CaptureDecoder::new(DecoderConfig::default());
+    let mut seen = Vec::new();
+    while let Some(p) = reader.next_packet().unwrap() {
+        let mut events = Vec::new();
+        decoder.push(&p, &mut events);
+        for e in events {
+            let CaptureEvent::Message {
+                origin, message, ..
+            } = e
+            else {
+                panic!("nothing skipped: {e:?}")
+            };
+            seen.push((origin.ts, message.unwrap().name()));
+        }
+    }
+    let mut rest = Vec::new();
+    decoder.finish(ts(99), &mut rest);
+    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(
+        seen,
+        vec![
+            (ts(3), "OPEN_CONF"),
+            (ts(3), "SYSTEM_EVENT"),
+            (ts(4), "OPEN_REQ"),
+            (ts(5), "SYSTEM_EVENT")
+        ]
+    );
+}

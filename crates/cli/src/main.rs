@@ -18,7 +18,7 @@ mod output;
 mod password;
 mod proto_version;
 mod record;
-mod record_file;
+mod replay;
 mod sim;
 mod tls;
 
@@ -50,6 +50,7 @@ enum Command {
     Encode(encode::EncodeArgs),
     Dissector(dissector::DissectorArgs),
     Record(Box<record::RecordArgs>),
+    Replay(Box<replay::ReplayArgs>),
     Sim(Box<sim::SimArgs>),
     Monitor(Box<monitor::MonitorArgs>),
     Agent(Box<control::AgentArgs>),
@@ -66,6 +67,7 @@ impl Command {
             Command::Encode(_) => "encode",
             Command::Dissector(_) => "dissector",
             Command::Record(_) => "record",
+            Command::Replay(_) => "replay",
             Command::Sim(_) => "sim",
             Command::Monitor(_) => "monitor",
             Command::Agent(_) => "agent",
@@ -81,6 +83,7 @@ impl Command {
             Command::Encode(args) => encode::run(args),
             Command::Dissector(args) => dissector::run(args),
             Command::Record(args) => record::run(args),
+            Command::Replay(args) => replay::run(args),
             Command::Sim(args) => sim::run(args),
             Command::Monitor(args) => monitor::run(args),
             Command::Agent(args) => control::run_agent(args),

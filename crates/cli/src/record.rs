@@ -1,18 +1,20 @@
 //! `cti record`: a transparent proxy between a CTI client and the CTI Server that writes every byte of both
-//! directions to a pcapng file (see `record_file`). Forwarded bytes are never changed; the file has the
+//! directions to a pcapng file (see `cti_capture::record`). Forwarded bytes are never changed; the file has the
 //! credentials blanked unless `--keep-secrets`. Each client connection is its own TCP stream in the file, so a
 //! failover through the proxy (side A, then side B) shows as separate streams.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use cti_capture::{RecordEvent, Recorder, Timestamp};
+
 use crate::error::CliError;
-use crate::record_file::{RecordEvent, Recorder};
 
 /// Arguments of `cti record`.
 #[derive(Debug, Clone, Args)]
@@ -60,14 +62,16 @@ async fn pump(
             Ok(n) => n,
         };
         let Some(data) = buf.get(..n) else { break };
-        if to.write_all(data).await.is_err() {
-            break;
-        }
+        // Reported before it is forwarded, so that the file has every answer after what it answers (the
+        // other direction's pump runs on another thread).
         let _ = events.send(RecordEvent::Data {
             id,
             from_client,
             bytes: data.to_vec(),
         });
+        if to.write_all(data).await.is_err() {
+            break;
+        }
     }
     let _ = to.shutdown().await;
     let _ = events.send(RecordEvent::Close { id, from_client });
@@ -122,13 +126,24 @@ async fn accept_loop(
     }
 }
 
+/// The wall-clock time, as a capture timestamp (µs).
+fn now() -> Timestamp {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp {
+        secs: d.as_secs(),
+        nanos: d.subsec_micros() * 1000,
+    }
+}
+
 /// Runs `cti record` until Ctrl-C.
 pub fn run(args: &RecordArgs) -> Result<(), CliError> {
     let file = std::fs::File::create(&args.out)
         .map_err(|e| CliError::Run(format!("creating {}: {e}", args.out.display())))?;
     let b_name = args.b.clone().unwrap_or_else(|| "-".to_owned());
     let mut recorder = Recorder::create(
-        file,
+        std::io::BufWriter::new(file),
         [&format!("side A {}", args.a), &format!("side B {b_name}")],
         args.keep_secrets,
     )
@@ -161,7 +176,7 @@ pub fn run(args: &RecordArgs) -> Result<(), CliError> {
                 _ = &mut stop => break,
                 event = rx.recv() => match event {
                     Some(e) => recorder
-                        .handle(e)
+                        .handle(e, now())
                         .map_err(|e| CliError::Run(format!("writing {}: {e}", args.out.display())))?,
                     None => break,
                 },
@@ -169,7 +184,7 @@ pub fn run(args: &RecordArgs) -> Result<(), CliError> {
         }
         // What the connections reported before the stop is in the file.
         while let Ok(e) = rx.try_recv() {
-            let _ = recorder.handle(e);
+            let _ = recorder.handle(e, now());
         }
         crate::logging::note!("cti record: stopping; {} written", args.out.display());
         Ok(())

@@ -6,6 +6,9 @@
 //! client guidelines. Each side can serve TLS (TLS 1.2, optionally requiring client certificates), as the
 //! CTI Server's secured ports do from UCCE 12.0 ([`tls`]).
 //!
+//! [`replay`] is the CTI Server of a recorded session (a capture read by `cti-capture`), for a client under
+//! test, with the same conformance checks.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use cti_sim::{Side, Simulator, FailMode};
@@ -25,6 +28,7 @@ mod fanout;
 mod fine_clock;
 mod handle;
 mod net;
+pub mod replay;
 pub mod session;
 mod shared;
 mod sides;

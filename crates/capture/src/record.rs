@@ -1,14 +1,16 @@
-//! The pcapng file of `cti record`: one interface per side, each proxied connection as the TCP connection
-//! between the true endpoints (the client's address, the CTI Server's), with its handshake, its bytes in
-//! order with true sequence numbers, its FINs; credentials blanked unless asked to keep them.
+//! Recording sessions seen through a proxy (`cti record`) to pcapng: one interface per side, each proxied
+//! connection as the TCP connection between the true endpoints (the client's address, the CTI Server's),
+//! with its handshake, its bytes in order with true sequence numbers, its FINs; credentials blanked unless
+//! asked to keep them. No I/O of its own beyond the writer, no clock: each event comes with its time.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use cti_capture::{PcapngWriter, StreamBlanker, TcpFlow, Timestamp};
+use crate::credentials::StreamBlanker;
+use crate::tcp_frame::TcpFlow;
+use crate::timestamp::Timestamp;
+use crate::write::PcapngWriter;
 
 /// What a proxied connection reports to the file.
 #[derive(Debug)]
@@ -50,27 +52,17 @@ struct Conn {
 }
 
 /// The capture file being written.
-pub struct Recorder {
-    out: PcapngWriter<BufWriter<File>>,
+pub struct Recorder<W: Write> {
+    out: PcapngWriter<W>,
     interfaces: [u32; 2],
     conns: HashMap<u64, Conn>,
     keep_secrets: bool,
 }
 
-fn now() -> Timestamp {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    Timestamp {
-        secs: d.as_secs(),
-        nanos: d.subsec_micros() * 1000,
-    }
-}
-
-impl Recorder {
-    /// Creates the file with its two interfaces.
-    pub fn create(file: File, names: [&str; 2], keep_secrets: bool) -> io::Result<Self> {
-        let mut out = PcapngWriter::new(BufWriter::new(file), "ctikit cti record")?;
+impl<W: Write> Recorder<W> {
+    /// Starts the file on `out` with two interfaces (side A, side B) named `names`.
+    pub fn create(out: W, names: [&str; 2], keep_secrets: bool) -> io::Result<Self> {
+        let mut out = PcapngWriter::new(out, "ctikit cti record")?;
         let a = out.add_interface(names[0])?;
         let b = out.add_interface(names[1])?;
         out.flush()?;
@@ -82,16 +74,16 @@ impl Recorder {
         })
     }
 
-    fn write(&mut self, interface: u32, frames: Vec<Vec<u8>>) -> io::Result<()> {
-        let ts = now();
+    fn write(&mut self, interface: u32, ts: Timestamp, frames: Vec<Vec<u8>>) -> io::Result<()> {
         for f in frames {
             self.out.write_packet(interface, ts, &f)?;
         }
         Ok(())
     }
 
-    /// Writes what `event` means to the file (and flushes it, so a killed recorder leaves a readable file).
-    pub fn handle(&mut self, event: RecordEvent) -> io::Result<()> {
+    /// Writes what `event`, which happened at `ts`, means to the file (and flushes it, so a killed recorder
+    /// leaves a readable file).
+    pub fn handle(&mut self, event: RecordEvent, ts: Timestamp) -> io::Result<()> {
         match event {
             RecordEvent::Open {
                 id,
@@ -112,7 +104,7 @@ impl Recorder {
                         closed: [false; 2],
                     },
                 );
-                self.write(interface, frames)?;
+                self.write(interface, ts, frames)?;
             }
             RecordEvent::Data {
                 id,
@@ -137,7 +129,7 @@ impl Recorder {
                     c.flow.data(from_client, &recorded)
                 };
                 let interface = c.interface;
-                self.write(interface, frames)?;
+                self.write(interface, ts, frames)?;
             }
             RecordEvent::Close { id, from_client } => {
                 let Some(c) = self.conns.get_mut(&id) else {
@@ -162,9 +154,14 @@ impl Recorder {
                 if c.closed == [true, true] {
                     self.conns.remove(&id);
                 }
-                self.write(interface, frames)?;
+                self.write(interface, ts, frames)?;
             }
         }
         self.out.flush()
+    }
+
+    /// The output back (flushed by every [`Recorder::handle`]).
+    pub fn into_inner(self) -> W {
+        self.out.into_inner()
     }
 }
