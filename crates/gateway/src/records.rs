@@ -174,10 +174,23 @@ impl Recorder {
     fn change(&mut self, b: &mut Batch, c: &Change, model: &Model, t: SystemTime, ctx: Context) {
         let src = self.source.clone();
         match c {
-            Change::CallBegan(key) | Change::CallChanged(key) => {
+            Change::CallBegan(key)
+            | Change::CallChanged(key)
+            | Change::CallDiscovered { key, .. }
+            | Change::CallSuspended(key)
+            | Change::CallResumed { key, .. } => {
                 let Some(call) = model.call(key) else { return };
                 let (name, mut line) = match c {
                     Change::CallBegan(_) => ("began", change_json(c, model).unwrap_or_default()),
+                    Change::CallDiscovered { .. } => {
+                        ("discovered", change_json(c, model).unwrap_or_default())
+                    }
+                    Change::CallSuspended(_) => {
+                        ("suspended", change_json(c, model).unwrap_or_default())
+                    }
+                    Change::CallResumed { .. } => {
+                        ("resumed", change_json(c, model).unwrap_or_default())
+                    }
                     _ => (
                         "changed",
                         json!({
