@@ -530,7 +530,11 @@ pub(super) fn snapshot_call_conf(invoke_id: u32, c: &Call) -> Message {
     Message::from(m)
 }
 
-/// SNAPSHOT_DEVICE_CONF: (call, state of the device's connection) for each call at the device.
+/// At most this many calls in one SNAPSHOT_DEVICE_CONF (NumCalls ≤ 16, facts §4.6).
+const MAX_DEVICE_CALLS: usize = 16;
+
+/// SNAPSHOT_DEVICE_CONF: (call, state of the device's connection) for each call at the device (at most
+/// [`MAX_DEVICE_CALLS`]).
 pub(super) fn snapshot_device_conf<'a>(
     invoke_id: u32,
     calls: impl Iterator<Item = (&'a Call, LocalConnectionState)>,
@@ -538,6 +542,7 @@ pub(super) fn snapshot_device_conf<'a>(
     let mut m = SnapshotDeviceConf::default();
     m.invoke_id = invoke_id;
     m.calls = calls
+        .take(MAX_DEVICE_CALLS)
         .map(|(c, state)| {
             let mut d = DeviceCall::default();
             d.call_connection_call_id = c.id;
