@@ -38,6 +38,7 @@
 mod config;
 mod demo;
 mod tally;
+mod truth;
 
 pub use config::DemoConfig;
 pub use demo::{Demo, DemoError};
