@@ -169,8 +169,9 @@ impl Demo {
     }
 
     /// Takes the peripheral offline, or brings it back online; returns whether it is online now. Offline, the
-    /// simulator sends SYSTEM_EVENT (peripheral offline) and ends the calls in progress; online, SYSTEM_EVENT
-    /// (peripheral online).
+    /// simulator sends SYSTEM_EVENT (peripheral offline) and END_CALL_EVENT for the calls in progress, which the
+    /// model holds as suspended (`CALL_SUSPENDED`); online, SYSTEM_EVENT (peripheral online) and a BEGIN_CALL_EVENT
+    /// for each call that went on, which resumes it (`CALL_RESUMED`).
     pub fn toggle_peripheral(&mut self, out: &mut Vec<Value>) -> Result<bool, DemoError> {
         let id = self.cfg.peripheral_id;
         let handle = self.sim.handle();

@@ -61,8 +61,14 @@ async fn calls_that_begin_and_end_while_both_sides_are_down() {
         .filter(|id| !live_now.contains(id))
         .count();
     let begun_and_live = live_now.iter().filter(|id| **id > last_before).count();
-    assert!(begun_and_ended > 0, "calls began and ended during the outage");
-    assert!(begun_and_live > 0, "calls began during the outage and go on");
+    assert!(
+        begun_and_ended > 0,
+        "calls began and ended during the outage"
+    );
+    assert!(
+        begun_and_live > 0,
+        "calls began during the outage and go on"
+    );
     demo.sim().restore_side(Side::A);
     demo.sim().restore_side(Side::B);
     let restored = out.len();
@@ -74,14 +80,23 @@ async fn calls_that_begin_and_end_while_both_sides_are_down() {
         assert!(demo.step(&mut out).await.unwrap());
     }
     let reconnected = origin.elapsed();
-    until(&mut demo, &mut out, origin, reconnected + Duration::from_secs(20)).await;
+    until(
+        &mut demo,
+        &mut out,
+        origin,
+        reconnected + Duration::from_secs(20),
+    )
+    .await;
     let summary = demo.finish().await;
 
     // Ground truth: every call in progress in the simulator is in the model, and nothing else is.
     assert_eq!(summary["calls_lost"], 0, "{summary}");
     assert_eq!(summary["lost_call_ids"], serde_json::json!([]));
     assert_eq!(summary["calls_unknown_to_server"], 0, "{summary}");
-    assert_eq!(summary["calls_live"], summary["calls_live_server"], "{summary}");
+    assert_eq!(
+        summary["calls_live"], summary["calls_live_server"],
+        "{summary}"
+    );
 
     // The calls that began unseen were surfaced, each once, and the summary counts them.
     let discovered: Vec<&Value> = out[restored..]
@@ -102,9 +117,17 @@ async fn calls_that_begin_and_end_while_both_sides_are_down() {
         assert_eq!(v["after_outage"], true, "{v}");
         let id = v["connection_call_id"].as_u64().unwrap();
         assert!(id > u64::from(last_before), "began during the outage: {v}");
-        assert!(v["unknown"].as_array().unwrap().contains(&"began_at".into()));
+        assert!(
+            v["unknown"]
+                .as_array()
+                .unwrap()
+                .contains(&"began_at".into())
+        );
     }
-    let by: BTreeSet<&str> = discovered.iter().map(|v| v["by"].as_str().unwrap()).collect();
+    let by: BTreeSet<&str> = discovered
+        .iter()
+        .map(|v| v["by"].as_str().unwrap())
+        .collect();
     assert!(by.contains("SNAPSHOT_DEVICE_CONF"), "{by:?}");
     assert_eq!(
         summary["calls_discovered_after_outage"],
@@ -118,7 +141,10 @@ async fn calls_that_begin_and_end_while_both_sides_are_down() {
         .map(|v| v["connection_call_id"].as_u64().unwrap())
         .collect();
     for v in out.iter().filter(|v| kind(v) == "CALL_ENDED") {
-        assert!(known.contains(&v["connection_call_id"].as_u64().unwrap()), "{v}");
+        assert!(
+            known.contains(&v["connection_call_id"].as_u64().unwrap()),
+            "{v}"
+        );
         assert_ne!(v["reason"], "lost during outage", "{v}");
     }
     assert_eq!(summary["calls_lost_during_outage"], 0);

@@ -40,7 +40,7 @@ impl Model {
                 .collect(),
             ..Patch::default()
         };
-        self.discover(key.clone(), patch, now, "SNAPSHOT_DEVICE_CONF", false, out);
+        self.discover(key.clone(), &patch, now, "SNAPSHOT_DEVICE_CONF", false, out);
         true
     }
 
@@ -63,7 +63,7 @@ impl Model {
             peripheral_id: Some(peripheral_id),
             ..Patch::default()
         };
-        self.discover(key.clone(), patch, now, by, false, out);
+        self.discover(key.clone(), &patch, now, by, false, out);
     }
 
     /// Pending keys whose BEGIN_CALL_EVENT did not come within `discover_after` are discovered.
@@ -75,12 +75,13 @@ impl Model {
             let Some((_, key)) = self.discover_queue.pop_front() else {
                 break;
             };
-            let due = self.pending.get(&key).is_some_and(|p| {
-                p.first_seen.saturating_add(self.cfg.discover_after) <= now
-            });
+            let due = self
+                .pending
+                .get(&key)
+                .is_some_and(|p| p.first_seen.saturating_add(self.cfg.discover_after) <= now);
             if due && !self.calls.contains_key(&key) {
                 let by = self.pending.get(&key).map_or("", |p| p.by);
-                self.discover(key, Patch::default(), now, by, true, out);
+                self.discover(key, &Patch::default(), now, by, true, out);
             }
         }
     }
@@ -95,7 +96,7 @@ impl Model {
     fn discover(
         &mut self,
         key: CallKey,
-        extra: Patch,
+        extra: &Patch,
         now: Duration,
         by: &'static str,
         follow_rekey: bool,
@@ -120,7 +121,7 @@ impl Model {
                 call.key = to;
             }
         }
-        call.merge(&extra);
+        call.merge(extra);
         let (known, unknown) = call.known_fields();
         let key = call.key.clone();
         self.calls.insert(key.clone(), call);

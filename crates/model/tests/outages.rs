@@ -31,7 +31,8 @@ impl H {
 
     fn at_ms(&mut self, ms: u64, msg: impl Into<Message>) -> Vec<Change> {
         let mut out = Vec::new();
-        self.m.apply(&msg.into(), Duration::from_millis(ms), &mut out);
+        self.m
+            .apply(&msg.into(), Duration::from_millis(ms), &mut out);
         out
     }
 
@@ -187,13 +188,27 @@ fn a_snapshot_device_conf_discovers_calls_once() {
     h.at(21, update_var(&b, 2, "gold"));
     h.at(21, end(&key(16, "16")));
     let mut out = Vec::new();
-    let m = &mut h.m;
-    assert!(m.discover_call(&a, PERIPHERAL, Some(CallState::Connected), Some("2001"), secs(21), &mut out));
-    assert!(m.discover_call(&b, PERIPHERAL, Some(CallState::Held), Some("2002"), secs(21), &mut out));
+    let model = &mut h.m;
+    assert!(model.discover_call(
+        &a,
+        PERIPHERAL,
+        Some(CallState::Connected),
+        Some("2001"),
+        secs(21),
+        &mut out
+    ));
+    assert!(model.discover_call(
+        &b,
+        PERIPHERAL,
+        Some(CallState::Held),
+        Some("2002"),
+        secs(21),
+        &mut out
+    ));
     // Live already, discovered already, ended already: nothing.
-    assert!(!m.discover_call(&c, PERIPHERAL, None, None, secs(21), &mut out));
-    assert!(!m.discover_call(&a, PERIPHERAL, None, None, secs(21), &mut out));
-    assert!(!m.discover_call(&key(16, "16"), PERIPHERAL, None, None, secs(21), &mut out));
+    assert!(!model.discover_call(&c, PERIPHERAL, None, None, secs(21), &mut out));
+    assert!(!model.discover_call(&a, PERIPHERAL, None, None, secs(21), &mut out));
+    assert!(!model.discover_call(&key(16, "16"), PERIPHERAL, None, None, secs(21), &mut out));
     assert_eq!(
         out,
         vec![
@@ -207,7 +222,13 @@ fn a_snapshot_device_conf_discovers_calls_once() {
                 &b,
                 "SNAPSHOT_DEVICE_CONF",
                 true,
-                &["peripheral_id", "call_type", "call_variables", "state", "devices"]
+                &[
+                    "peripheral_id",
+                    "call_type",
+                    "call_variables",
+                    "state",
+                    "devices"
+                ]
             ),
         ]
     );
@@ -249,14 +270,24 @@ fn a_peripheral_that_returns_resumes_its_calls_and_ends_the_rest_after_the_windo
         }]
     );
     let call = h.m.call(&a).unwrap();
-    assert_eq!((call.began_at, call.uncertain, call.suspended_since), (secs(1), false, None));
+    assert_eq!(
+        (call.began_at, call.uncertain, call.suspended_since),
+        (secs(1), false, None)
+    );
     // c lingered (no END_CALL): an event of it after the return clears the doubt, as before.
-    assert_eq!(h.at(1_002, established(&c, "2003")), vec![Change::CallChanged(c.clone())]);
+    assert_eq!(
+        h.at(1_002, established(&c, "2003")),
+        vec![Change::CallChanged(c.clone())]
+    );
     assert_eq!(h.tick(1_014), vec![]);
     assert_eq!(h.tick(1_015), vec![ended(&b, EndReason::PeripheralOffline)]);
     assert_eq!(h.m.next_deadline(), None);
     assert_eq!(h.at(1_016, end(&a)), vec![ended(&a, EndReason::EndCall)]);
-    assert_eq!(h.at(1_016, begin(&b)), vec![Change::CallBegan(b.clone())], "b ended: a new call");
+    assert_eq!(
+        h.at(1_016, begin(&b)),
+        vec![Change::CallBegan(b.clone())],
+        "b ended: a new call"
+    );
 }
 
 /// The sequence of the simulator with linger expired: offline, then END_CALLs after the linger time.

@@ -148,13 +148,21 @@ mod tests {
         let mut model = Model::default();
         model.session_opened(Duration::ZERO);
         let mut out = Vec::new();
-        assert_eq!(answer.settle(&mut model, Duration::from_secs(1), &mut out), 1);
+        assert_eq!(
+            answer.settle(&mut model, Duration::from_secs(1), &mut out),
+            1
+        );
         let key = CallKey::new(7, CONNECTION_ID_STATIC, "7");
-        let call = model.call(&key).map(|c| (c.state, c.discovered, c.devices.len()));
+        let call = model
+            .call(&key)
+            .map(|c| (c.state, c.discovered, c.devices.len()));
         assert_eq!(call, Some((CallState::Held, true, 1)));
         assert_eq!(out.len(), 1);
         let failed = DeviceAnswer::of(device, Err(ClientError::Timeout(15)));
         assert_eq!(failed.found, Err("no reply within 15 s".to_owned()));
-        assert_eq!(failed.settle(&mut model, Duration::from_secs(2), &mut out), 0);
+        assert_eq!(
+            failed.settle(&mut model, Duration::from_secs(2), &mut out),
+            0
+        );
     }
 }

@@ -204,9 +204,18 @@ pub fn tone(kind: &str) -> Tone {
         "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" | "OVERFLOW" => Tone::Trouble,
         "CONNECTED" => Tone::Connected,
         "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => Tone::Connecting,
-        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "AGENT_REKEYED" | "CALL_RECONCILED"
-        | "RECONCILING" | "PERIPHERAL_STATUS" | "CALL_DISCOVERED" | "CALL_SUSPENDED"
-        | "CALL_RESUMED" | "RECONCILING_DEVICES" | "DEVICE_RECONCILED" => Tone::Model,
+        "CALL_BEGAN"
+        | "CALL_ENDED"
+        | "CALL_REKEYED"
+        | "AGENT_REKEYED"
+        | "CALL_RECONCILED"
+        | "RECONCILING"
+        | "PERIPHERAL_STATUS"
+        | "CALL_DISCOVERED"
+        | "CALL_SUSPENDED"
+        | "CALL_RESUMED"
+        | "RECONCILING_DEVICES"
+        | "DEVICE_RECONCILED" => Tone::Model,
         "BEGIN_CALL_EVENT" | "END_CALL_EVENT" => Tone::CallEdge,
         k if k.ends_with("_INJECTED") => Tone::Injected,
         _ => Tone::Plain,

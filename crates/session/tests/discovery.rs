@@ -132,13 +132,15 @@ async fn calls_begun_while_both_sides_were_down_are_discovered() {
     l.until_count("CONNECTED", 1).await;
 
     // The model learns agents 1001 and 1002 (their AGENT_STATE_EVENTs), then a call to 1001 begins.
-    let c = l.session.client().clone();
+    let control = l.session.client().clone();
     tokio::spawn(async move {
         for n in [1, 2] {
-            c.set_agent_state(&agent(n), AGENT_STATE_NOT_READY, 0, None)
+            control
+                .set_agent_state(&agent(n), AGENT_STATE_NOT_READY, 0, None)
                 .await
                 .unwrap();
-            c.set_agent_state(&agent(n), AGENT_STATE_AVAILABLE, 0, None)
+            control
+                .set_agent_state(&agent(n), AGENT_STATE_AVAILABLE, 0, None)
                 .await
                 .unwrap();
         }
@@ -220,13 +222,23 @@ async fn calls_begun_while_both_sides_were_down_are_discovered() {
         "state": "connected",
     });
     assert_eq!(model_lines(&l, y), [discovered]);
-    assert!(l.session.model().call(&cti_model::CallKey::new(y, CONNECTION_ID_STATIC, y.to_string()))
-        .is_some_and(|c| c.discovered && c.devices.contains("2002")));
+    assert!(
+        l.session
+            .model()
+            .call(&cti_model::CallKey::new(
+                y,
+                CONNECTION_ID_STATIC,
+                y.to_string()
+            ))
+            .is_some_and(|c| c.discovered && c.devices.contains("2002"))
+    );
 
     // v ends: its END_CALL_EVENT (after its clearing events) reports it, never seen before, and its end.
-    let c = l.session.client().clone();
+    let control = l.session.client().clone();
     tokio::spawn(async move {
-        let _ = c.clear_call(&agent(3), &CallRef::new(v, v.to_string())).await;
+        let _ = control
+            .clear_call(&agent(3), &CallRef::new(v, v.to_string()))
+            .await;
     });
     l.until("CALL_ENDED v", |lines| {
         lines
@@ -237,7 +249,11 @@ async fn calls_begun_while_both_sides_were_down_are_discovered() {
     let v_lines = model_lines(&l, v);
     assert_eq!(v_lines.len(), 2, "{v_lines:#?}");
     assert_eq!(
-        (kind(&v_lines[0]), &v_lines[0]["by"], &v_lines[0]["after_outage"]),
+        (
+            kind(&v_lines[0]),
+            &v_lines[0]["by"],
+            &v_lines[0]["after_outage"]
+        ),
         ("CALL_DISCOVERED", &json!("END_CALL_EVENT"), &json!(true))
     );
     assert_eq!(
@@ -248,8 +264,20 @@ async fn calls_begun_while_both_sides_were_down_are_discovered() {
 
     // The model now holds exactly the simulator's calls.
     l.run_for(Duration::from_secs(3)).await;
-    let sim_calls: BTreeSet<u32> = sim.handle().status().engine.calls.iter().map(|c| c.id).collect();
-    let model_calls: BTreeSet<u32> = l.session.model().calls().map(|c| c.key.connection_call_id).collect();
+    let sim_calls: BTreeSet<u32> = sim
+        .handle()
+        .status()
+        .engine
+        .calls
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let model_calls: BTreeSet<u32> = l
+        .session
+        .model()
+        .calls()
+        .map(|c| c.key.connection_call_id)
+        .collect();
     assert_eq!(model_calls, sim_calls);
     assert_eq!(model_calls, BTreeSet::from([x, y]));
     l.session.close().await;

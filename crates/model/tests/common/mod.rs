@@ -157,7 +157,9 @@ pub fn check_stream(changes: &[Change]) -> Result<(BTreeSet<CallKey>, usize), St
                     return Err(format!("CallDiscovered for live {key}"));
                 }
             }
-            Change::CallChanged(k) | Change::CallSuspended(k) | Change::CallResumed { key: k, .. } => {
+            Change::CallChanged(k)
+            | Change::CallSuspended(k)
+            | Change::CallResumed { key: k, .. } => {
                 if !live.contains(k) {
                     return Err(format!("{c:?} for {k}, not live"));
                 }
