@@ -179,6 +179,12 @@ impl Recorder {
             | Change::CallDiscovered { key, .. }
             | Change::CallSuspended(key)
             | Change::CallResumed { key, .. } => {
+                if let (Change::CallDiscovered { .. }, None) = (c, model.call(key)) {
+                    // Discovered by its END_CALL_EVENT: the record says so, the ended record follows.
+                    let line = change_json(c, model).unwrap_or_default();
+                    self.record(b, t, ctx, "call", "discovered", line);
+                    return;
+                }
                 let Some(call) = model.call(key) else { return };
                 let (name, mut line) = match c {
                     Change::CallBegan(_) => ("began", change_json(c, model).unwrap_or_default()),
