@@ -2,9 +2,9 @@
 //! [`CtiString`]s (cheap); nothing is formatted here.
 
 use cti_proto::constants::{
-    AgentAvailabilityStatus, AgentMode, AgentState, CallState, CalledPartyDisposition,
-    DeviceIdType, EventCause, LocalConnectionState, NULL_SERVICE, PgStatus, SilentMonitorStatus,
-    SystemEventId,
+    AgentAvailabilityStatus, AgentDirection, AgentMode, AgentState, CallState,
+    CalledPartyDisposition, DeviceIdType, EventCause, LocalConnectionState, NULL_SERVICE, PgStatus,
+    SilentMonitorStatus, SystemEventId,
 };
 use cti_proto::message::{
     AgentSkillGroup, AgentStateEvent, BeginCallEvent, CallClearedEvent, CallConferencedEvent,
@@ -52,8 +52,14 @@ fn num_tasks(agent: &Agent) -> u32 {
     u32::try_from(agent.calls.len()).unwrap_or(u32::MAX)
 }
 
-/// AGENT_STATE_EVENT for the agent's current state; `sig` = the client that caused the change.
-pub(super) fn agent_state(agent: &Agent, sig: Option<&CtiString>) -> Message {
+/// AGENT_STATE_EVENT for the agent's current state; `sig` = the client that caused the change; `direction` =
+/// the Direction of its call (left out below v16, and with `[fidelity] optional_fields = false`, when the event
+/// is delivered: `crate::fidelity`).
+pub(super) fn agent_state(
+    agent: &Agent,
+    sig: Option<&CtiString>,
+    direction: AgentDirection,
+) -> Message {
     let (sg, sg_id) = agent.main_skill_group();
     let mut m = AgentStateEvent::default();
     m.monitor_id = 0;
@@ -78,6 +84,7 @@ pub(super) fn agent_state(agent: &Agent, sig: Option<&CtiString>) -> Message {
     m.agent_id = Some(agent.id.clone());
     m.agent_extension = Some(agent.ext.clone());
     m.agent_instrument = Some(agent.instrument.clone());
+    m.direction = Some(direction);
     m.flt_skill_groups = agent
         .skill_groups
         .iter()
