@@ -20,6 +20,12 @@ impl Model {
     /// `now + reannounce_window`, else [`Model::tick`] ends it as [`EndReason::LostDuringOutage`].
     pub fn session_opened(&mut self, now: Duration) {
         self.sessions = self.sessions.saturating_add(1);
+        if self.sessions == 1 {
+            // Data kept before the first session may now reveal calls that began unseen, too.
+            let at = now.saturating_add(self.cfg.discover_after);
+            self.discover_queue
+                .extend(self.pending.keys().map(|k| (at, k.clone())));
+        }
         if self.calls.is_empty() {
             self.reannounce_deadline = None;
             return;

@@ -351,3 +351,23 @@ fn an_unseen_call_ended_by_a_peripheral_outage_is_discovered_suspended_and_resum
     );
     assert!(h.m.call(&a).unwrap().discovered);
 }
+
+#[test]
+fn data_kept_before_the_first_session_is_discovered_once_it_opens() {
+    let mut h = H::new();
+    let a = key(30, "30");
+    h.at(1, established(&a, "2001"));
+    assert_eq!(h.tick(100), vec![], "no session: kept, waiting");
+    h.m.session_opened(secs(100));
+    assert_eq!(h.m.next_deadline(), Some(secs(102)));
+    assert_eq!(
+        h.tick(102),
+        vec![discovered(
+            &a,
+            "CALL_ESTABLISHED_EVENT",
+            false,
+            &["peripheral_id", "state", "devices"]
+        )]
+    );
+    assert_eq!(h.m.call(&a).unwrap().began_at, secs(1));
+}

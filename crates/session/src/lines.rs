@@ -282,6 +282,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn suspended_and_resumed_lines() {
+        use cti_model::CallKey;
+        use cti_proto::constants::CONNECTION_ID_STATIC;
+        let key = CallKey::new(7, CONNECTION_ID_STATIC, "7");
+        let model = Model::default();
+        let gap = std::time::Duration::from_millis(2_500);
+        assert_eq!(
+            change_json(&Change::CallSuspended(key.clone()), &model),
+            Some(json!({"type": "CALL_SUSPENDED", "connection_call_id": 7,
+                        "connection_device_id": "7", "peripheral_id": null}))
+        );
+        assert_eq!(
+            change_json(&Change::CallResumed { key, gap }, &model),
+            Some(json!({"type": "CALL_RESUMED", "connection_call_id": 7,
+                        "connection_device_id": "7", "gap_secs": 2.5}))
+        );
+    }
+
+    #[test]
     fn readable_lines_and_colours() {
         let v = json!({"type": "DISCONNECTED", "side": "A", "reason": "reset"});
         assert_eq!(readable_line(&v, false), "DISCONNECTED side=A reason=reset");
@@ -301,6 +320,11 @@ mod tests {
             "\x1b[35mFAILOVER_INJECTED failed_side=B\x1b[0m"
         );
         assert_eq!(readable(&json!({"x": 1})), "?");
+        let r = json!({"type": "CALL_RESUMED", "connection_call_id": 7, "gap_secs": 12.5});
+        assert_eq!(
+            readable_line(&r, true),
+            "\x1b[36mCALL_RESUMED connection_call_id=7 gap_secs=12.5\x1b[0m"
+        );
         assert_eq!(kind(&json!({"type": 3})), "");
     }
 }
