@@ -80,6 +80,42 @@ async fn calls_that_begin_and_end_while_both_sides_are_down() {
         assert!(demo.step(&mut out).await.unwrap());
     }
     let reconnected = origin.elapsed();
+
+    // Right after the reconnect's questions are answered, every call the simulator has that began before the
+    // reconnect is in the model already: found at the agents' devices, not waiting for its next event.
+    let answered = |out: &[Value]| {
+        let asked = out[restored..]
+            .iter()
+            .find(|v| kind(v) == "RECONCILING_DEVICES")
+            .and_then(|v| v["devices"].as_u64());
+        let got = out[restored..]
+            .iter()
+            .filter(|v| kind(v) == "DEVICE_RECONCILED")
+            .count() as u64;
+        asked == Some(got)
+    };
+    while !answered(&out) {
+        assert!(
+            origin.elapsed() < reconnected + Duration::from_secs(5),
+            "no answers"
+        );
+        assert!(demo.step(&mut out).await.unwrap());
+    }
+    let t = origin.elapsed() + Duration::from_millis(100);
+    until(&mut demo, &mut out, origin, t).await;
+    let uptime = demo.sim().status().uptime_ms as f64 / 1000.0;
+    let since_reconnect = (origin.elapsed() - reconnected).as_secs_f64();
+    let model: BTreeSet<u32> = demo
+        .model()
+        .calls()
+        .map(|c| c.key.connection_call_id)
+        .collect();
+    let missing: Vec<(u32, f64)> = server_calls(&demo)
+        .into_iter()
+        .filter(|(id, since)| *since < uptime - since_reconnect - 0.5 && !model.contains(id))
+        .collect();
+    assert_eq!(missing, [], "calls of the simulator missing from the model");
+
     until(
         &mut demo,
         &mut out,
