@@ -103,8 +103,12 @@ async fn calls_that_begin_and_end_while_both_sides_are_down() {
     }
     let t = origin.elapsed() + Duration::from_millis(100);
     until(&mut demo, &mut out, origin, t).await;
-    let uptime = demo.sim().status().uptime_ms as f64 / 1000.0;
-    let since_reconnect = (origin.elapsed() - reconnected).as_secs_f64();
+    let uptime = Duration::from_millis(demo.sim().status().uptime_ms).as_secs_f64();
+    let since_reconnect = origin
+        .elapsed()
+        .checked_sub(reconnected)
+        .unwrap()
+        .as_secs_f64();
     let model: BTreeSet<u32> = demo
         .model()
         .calls()
