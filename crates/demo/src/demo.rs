@@ -17,6 +17,7 @@ use tokio::time::Instant;
 
 use crate::config::DemoConfig;
 use crate::tally::Tally;
+use crate::truth;
 
 /// Why a demo could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -168,8 +169,9 @@ impl Demo {
     }
 
     /// Takes the peripheral offline, or brings it back online; returns whether it is online now. Offline, the
-    /// simulator sends SYSTEM_EVENT (peripheral offline) and ends the calls in progress; online, SYSTEM_EVENT
-    /// (peripheral online).
+    /// simulator sends SYSTEM_EVENT (peripheral offline) and END_CALL_EVENT for the calls in progress, which the
+    /// model holds as suspended (`CALL_SUSPENDED`); online, SYSTEM_EVENT (peripheral online) and a BEGIN_CALL_EVENT
+    /// for each call that went on, which resumes it (`CALL_RESUMED`).
     pub fn toggle_peripheral(&mut self, out: &mut Vec<Value>) -> Result<bool, DemoError> {
         let id = self.cfg.peripheral_id;
         let handle = self.sim.handle();
@@ -200,13 +202,22 @@ impl Demo {
         Ok(id)
     }
 
-    /// Closes the session (CLOSE_REQ), stops the simulator and returns the SUMMARY line: `events` and
-    /// `events_by_type`, `calls_began`, `calls_ended`, `calls_live`, `calls_lost` (ended "lost during outage":
-    /// zero when reconciliation accounted for every call), `calls_ended_during_outage`, `calls_confirmed`,
-    /// `failovers`, `failovers_survived`, `reconnect_ms`, `conformance_all_pass` and `conformance` (the
-    /// simulator's checks of the demo client: `name`, `result`, `summary`), `duration_secs`, `line_format`
-    /// ([`cti_session::lines::LINE_FORMAT_VERSION`]).
-    pub async fn finish(self) -> Value {
+    /// Compares the model with the simulator's own calls (letting the events already on the wire land, and
+    /// dropping them: the run is over), closes the session (CLOSE_REQ), stops the simulator and returns the
+    /// SUMMARY line: `events` and `events_by_type`, `calls_began`, `calls_ended`, `calls_live` (the model's, at
+    /// the end of the run), `calls_lost` (calls in progress in the simulator that the model does not have — the
+    /// ground truth, not the model's own bookkeeping; zero when no call was lost), `lost_call_ids`,
+    /// `calls_live_server` (calls in progress in the simulator), `calls_unknown_to_server` (live in the model but
+    /// not in the simulator), `calls_discovered_after_outage` (calls first seen after a reconnect without their
+    /// BEGIN_CALL_EVENT), `calls_lost_during_outage` (calls the model itself ended "lost during outage"),
+    /// `calls_ended_during_outage`, `calls_confirmed`, `calls_suspended`, `calls_resumed`, `failovers`,
+    /// `failovers_survived`, `reconnect_ms`, `conformance_all_pass` and `conformance` (the simulator's checks of
+    /// the demo client: `name`, `result`, `summary`), `duration_secs`, `line_format`
+    /// ([`cti_session::lines::LINE_FORMAT_VERSION`]), `tls`.
+    pub async fn finish(mut self) -> Value {
+        let duration_secs = self.start.elapsed().as_secs_f64();
+        let calls_live = self.session.model().calls().count();
+        let truth = truth::measure(&mut self.session, &self.sim.handle()).await;
         self.session.close().await;
         let report = self.sim.handle().conformance();
         let me = report.client(Self::CLIENT_ID);
@@ -221,13 +232,20 @@ impl Demo {
         let t = &self.tally;
         let summary = json!({
             "type": "SUMMARY",
-            "duration_secs": self.start.elapsed().as_secs_f64(),
+            "duration_secs": duration_secs,
             "events": t.events,
             "events_by_type": t.events_by_type,
             "calls_began": t.calls_began,
             "calls_ended": t.calls_ended,
-            "calls_live": self.session.model().calls().count(),
-            "calls_lost": t.calls_lost,
+            "calls_live": calls_live,
+            "calls_lost": truth.lost.len(),
+            "lost_call_ids": truth.lost,
+            "calls_live_server": truth.server_live,
+            "calls_unknown_to_server": truth.unknown_to_server.len(),
+            "calls_discovered_after_outage": t.calls_discovered_after_outage,
+            "calls_lost_during_outage": t.calls_lost,
+            "calls_suspended": t.calls_suspended,
+            "calls_resumed": t.calls_resumed,
             "calls_ended_during_outage": t.calls_ended_during_outage,
             "calls_confirmed": t.calls_confirmed,
             "failovers": t.failovers,

@@ -6,7 +6,9 @@
 //! [`Demo::step`] at a time and injects faults between steps: a side failure ([`Demo::fail_active_side`]), the
 //! peripheral going offline and back ([`Demo::toggle_peripheral`]), a new call ([`Demo::start_call`]). After
 //! every reconnect the demo reconciles the model with SNAPSHOT_CALL_REQ (an ALL_EVENTS session is not re-sent
-//! BEGIN_CALL_EVENTs), so no call is lost from the model. [`Demo::finish`] closes the session with CLOSE_REQ and
+//! BEGIN_CALL_EVENTs) and asks each known agent's device (SNAPSHOT_DEVICE_REQ) for the calls that began while no
+//! session was open, so no call is lost from the model — which [`Demo::finish`] checks against the simulator's
+//! own list of calls. [`Demo::finish`] closes the session with CLOSE_REQ and
 //! returns the SUMMARY line with the simulator's conformance verdict on the client.
 //!
 //! The consumer path (client, model, reconciliation, JSON lines) is [`cti_session::Session`]; this crate adds
@@ -38,6 +40,7 @@
 mod config;
 mod demo;
 mod tally;
+mod truth;
 
 pub use config::DemoConfig;
 pub use demo::{Demo, DemoError};

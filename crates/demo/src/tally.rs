@@ -21,8 +21,17 @@ pub struct Tally {
     pub calls_began: u64,
     /// Calls the model ended (for any reason).
     pub calls_ended: u64,
-    /// Calls ended as "lost during outage": known before a reconnect and never accounted for after it.
+    /// Calls the model ended as "lost during outage": known before a reconnect and never accounted for after
+    /// it. (The SUMMARY's `calls_lost` is measured against the simulator's own calls instead:
+    /// [`crate::Demo::finish`].)
     pub calls_lost: u64,
+    /// Calls first seen after a reconnect without their BEGIN_CALL_EVENT (`CALL_DISCOVERED` with
+    /// `after_outage`): they began while no session was open.
+    pub calls_discovered_after_outage: u64,
+    /// Calls an END_CALL_EVENT suspended while their peripheral was offline.
+    pub calls_suspended: u64,
+    /// Suspended calls resumed after their peripheral returned.
+    pub calls_resumed: u64,
     /// Calls the server reported gone after a reconnect ("ended during outage").
     pub calls_ended_during_outage: u64,
     /// Calls the server confirmed after a reconnect (SNAPSHOT_CALL_CONF).
@@ -63,6 +72,11 @@ impl Tally {
     pub(crate) fn change(&mut self, c: &Change) {
         match c {
             Change::CallBegan(_) => self.calls_began += 1,
+            Change::CallDiscovered { after_outage, .. } => {
+                self.calls_discovered_after_outage += u64::from(*after_outage);
+            }
+            Change::CallSuspended(_) => self.calls_suspended += 1,
+            Change::CallResumed { .. } => self.calls_resumed += 1,
             Change::CallEnded { reason, .. } => {
                 self.calls_ended += 1;
                 match reason {

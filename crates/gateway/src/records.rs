@@ -189,10 +189,29 @@ impl Recorder {
     fn change(&mut self, b: &mut Batch, c: &Change, model: &Model, t: SystemTime, ctx: Context) {
         let src = self.source.clone();
         match c {
-            Change::CallBegan(key) | Change::CallChanged(key) => {
+            Change::CallBegan(key)
+            | Change::CallChanged(key)
+            | Change::CallDiscovered { key, .. }
+            | Change::CallSuspended(key)
+            | Change::CallResumed { key, .. } => {
+                if let (Change::CallDiscovered { .. }, None) = (c, model.call(key)) {
+                    // Discovered by its END_CALL_EVENT: the record says so, the ended record follows.
+                    let line = change_json(c, model).unwrap_or_default();
+                    self.record(b, t, ctx, "call", "discovered", line);
+                    return;
+                }
                 let Some(call) = model.call(key) else { return };
                 let (name, mut line) = match c {
                     Change::CallBegan(_) => ("began", change_json(c, model).unwrap_or_default()),
+                    Change::CallDiscovered { .. } => {
+                        ("discovered", change_json(c, model).unwrap_or_default())
+                    }
+                    Change::CallSuspended(_) => {
+                        ("suspended", change_json(c, model).unwrap_or_default())
+                    }
+                    Change::CallResumed { .. } => {
+                        ("resumed", change_json(c, model).unwrap_or_default())
+                    }
                     _ => (
                         "changed",
                         json!({

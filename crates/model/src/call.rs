@@ -90,7 +90,31 @@ pub struct Call {
     pub uncertain: bool,
     /// A new session opened and the call has not been re-announced by a BEGIN_CALL_EVENT yet.
     pub awaiting_reannouncement: bool,
+    /// First seen without a BEGIN_CALL_EVENT after a session opened ([`Change::CallDiscovered`](crate::Change)):
+    /// `began_at` is when it was first seen, not when it began.
+    pub discovered: bool,
+    /// Since when an END_CALL_EVENT that arrived while its peripheral was offline holds the call suspended
+    /// (`None`: not suspended).
+    pub suspended_since: Option<Duration>,
 }
+
+/// The call fields [`Call::known_fields`] reports on, in this order; `began_at` is never known for a call
+/// that was discovered rather than begun.
+pub const CALL_FIELDS: [&str; 13] = [
+    "peripheral_id",
+    "call_type",
+    "ani",
+    "dnis",
+    "dialed_number",
+    "caller_entered_digits",
+    "wrapup_data",
+    "call_variables",
+    "named_variables",
+    "router_call_key",
+    "state",
+    "devices",
+    "began_at",
+];
 
 impl Call {
     /// The value of the ECC scalar variable `name` (the last one of that name when the server repeated it).
@@ -100,6 +124,32 @@ impl Call {
             .rev()
             .find(|v| v.name == name)
             .map(|v| &v.value)
+    }
+
+    /// Which of [`CALL_FIELDS`] the model knows for this call (a value was reported; `began_at` only when a
+    /// BEGIN_CALL_EVENT began it), and which it does not, in the order of [`CALL_FIELDS`].
+    pub fn known_fields(&self) -> (Vec<&'static str>, Vec<&'static str>) {
+        let known = [
+            self.peripheral_id != 0,
+            self.call_type != CallType::default(),
+            self.ani.is_some(),
+            self.dnis.is_some(),
+            self.dialed_number.is_some(),
+            self.caller_entered_digits.is_some(),
+            self.wrapup_data.is_some(),
+            self.call_variables.iter().any(Option::is_some),
+            !self.named_variables.is_empty() || !self.named_arrays.is_empty(),
+            self.router_call_key.is_some(),
+            self.state != CallState::Unknown,
+            !self.devices.is_empty(),
+            !self.discovered,
+        ];
+        let mut yes = Vec::new();
+        let mut no = Vec::new();
+        for (name, k) in CALL_FIELDS.iter().zip(known) {
+            if k { yes.push(*name) } else { no.push(*name) }
+        }
+        (yes, no)
     }
 
     pub(crate) fn new(key: CallKey, now: Duration) -> Self {
@@ -122,6 +172,8 @@ impl Call {
             updated_at: now,
             uncertain: false,
             awaiting_reannouncement: false,
+            discovered: false,
+            suspended_since: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The stream of model changes ([`Change`]) and why a call ended ([`EndReason`]).
 
 use std::fmt;
+use std::time::Duration;
 
 use cti_proto::constants::AgentState;
 use serde::Serialize;
@@ -33,8 +34,8 @@ impl fmt::Display for EndReason {
 }
 
 /// One change of the model. Every key in a change refers to a call that is live at that point of the stream:
-/// a key appears first in [`Change::CallBegan`] (or as the `to` of [`Change::CallRekeyed`]) and last in
-/// [`Change::CallEnded`] (or as the `from` of [`Change::CallRekeyed`]).
+/// a key appears first in [`Change::CallBegan`] or [`Change::CallDiscovered`] (or as the `to` of
+/// [`Change::CallRekeyed`]) and last in [`Change::CallEnded`] (or as the `from` of [`Change::CallRekeyed`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
@@ -42,6 +43,36 @@ pub enum Change {
     CallBegan(CallKey),
     /// What the model knows of a live call changed.
     CallChanged(CallKey),
+    /// A call was first seen without its BEGIN_CALL_EVENT, after a session opened: it began while no session
+    /// was open (or before the first one), and an event naming it (or a SNAPSHOT_DEVICE_CONF listing it)
+    /// revealed it. When it began is not known; `began_at` is when it was first seen.
+    CallDiscovered {
+        /// The call.
+        key: CallKey,
+        /// What revealed it: the Cisco name of the message (`CALL_ESTABLISHED_EVENT`, `END_CALL_EVENT`,
+        /// `SNAPSHOT_DEVICE_CONF`, ...).
+        by: &'static str,
+        /// Whether a session had been open before the one it was found in (false: the call was already in
+        /// progress when the model's first session opened).
+        after_outage: bool,
+        /// The call's fields the model knows ([`Call::known_fields`](crate::Call::known_fields) at discovery).
+        known: Vec<&'static str>,
+        /// The fields it does not know; always includes `began_at`.
+        unknown: Vec<&'static str>,
+    },
+    /// An END_CALL_EVENT arrived while the call's peripheral was offline: the server may have ended it only
+    /// because of the outage ("even though the actual voice calls may still be in progress"). The call stays
+    /// live, suspended, until a BEGIN_CALL_EVENT resumes it ([`Change::CallResumed`]) or the resume window after
+    /// the peripheral returns passes ([`Change::CallEnded`], [`EndReason::PeripheralOffline`]).
+    CallSuspended(CallKey),
+    /// A suspended call was reported again after its peripheral returned (a BEGIN_CALL_EVENT, another event of
+    /// it, or the server confirming it): the same call goes on.
+    CallResumed {
+        /// The call.
+        key: CallKey,
+        /// How long it was suspended (from its END_CALL_EVENT to now).
+        gap: Duration,
+    },
     /// A CALL_DATA_UPDATE_EVENT gave a live call a new key.
     CallRekeyed {
         /// The old key (no longer live).

@@ -20,6 +20,7 @@ pub(crate) enum Input {
     },
     End {
         key: CallKey,
+        peripheral_id: u32,
     },
     Update {
         key: CallKey,
@@ -121,6 +122,7 @@ pub(crate) fn read(msg: &Message) -> Option<Input> {
         }),
         Message::EndCallEvent(m) => Some(Input::End {
             key: CallKey::from(m.connection()),
+            peripheral_id: m.peripheral_id,
         }),
         Message::CallDataUpdateEvent(m) => {
             let key = CallKey::from(m.connection());

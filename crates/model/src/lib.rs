@@ -10,8 +10,10 @@
 //! * **Message order**: events of a call not yet begun are kept and merged when it begins, END before other
 //!   events and duplicates are handled, agent and call events are independent — without losing or inventing
 //!   calls. Missed events are never invented.
-//! * **Failures**: calls not re-announced after a reconnect end as [`EndReason::LostDuringOutage`]; a peripheral
-//!   going offline makes its calls uncertain and lingering until the server ends or resumes them.
+//! * **Failures**: calls not re-announced after a reconnect end as [`EndReason::LostDuringOutage`]; calls that
+//!   began while no session was open are discovered ([`Change::CallDiscovered`]); an END_CALL_EVENT that a
+//!   peripheral outage caused suspends its call ([`Change::CallSuspended`]) until the peripheral returns and
+//!   the call is resumed ([`Change::CallResumed`]) or the resume window passes.
 //! * **Agents** from AGENT_STATE_EVENT and QUERY_AGENT_STATE_CONF ([`Agent`]).
 //!
 //! Changes are reported as a stream of [`Change`]s; [`Model::snapshot`] gives everything at once.
@@ -21,8 +23,10 @@
 //! * A call begins only with a BEGIN_CALL_EVENT. An event for a key that has not begun is kept as pending data
 //!   for that key; the BEGIN_CALL_EVENT begins the call with that data merged on top (the early events
 //!   logically followed the BEGIN_CALL_EVENT, which precedes all events of a call).
-//! * END_CALL_EVENT ends a live call; for a key that never began it drops the pending data and emits nothing.
-//!   A duplicate END_CALL_EVENT, and any event for an ended key, is ignored until a new BEGIN_CALL_EVENT.
+//! * END_CALL_EVENT ends a live call. For a key that never began: once a session has opened
+//!   ([`Model::session_opened`]) the call is discovered and then ended (see "Calls that began unseen"); before
+//!   any session (a model fed messages without one) it drops the pending data and emits nothing. A duplicate
+//!   END_CALL_EVENT, and any event for an ended key, is ignored until a new BEGIN_CALL_EVENT.
 //! * A BEGIN_CALL_EVENT for a live call merges its data ([`Change::CallChanged`] when anything changed), never
 //!   a second [`Change::CallBegan`].
 //! * [`Change::CallChanged`] is emitted exactly when what the model knows of the call changed, so duplicate
@@ -63,12 +67,35 @@
 //! longer knows (cti-demo does this). Calls nobody asks about end as "lost during outage" when the window
 //! closes — the honest outcome, since the model cannot know that they continue.
 //!
+//! **Calls that began unseen.** An ALL_EVENTS session is not re-sent BEGIN_CALL_EVENTs, so a call that began
+//! while no session was open (or before the first one) would never begin. Once a session has opened, an event
+//! naming an unknown key (CALL_ESTABLISHED, CALL_DATA_UPDATE, CALL_HELD, CALL_CLEARED, ... — every call event the
+//! model reads; AGENT_STATE_EVENT names no call) is kept as pending data for
+//! [`ModelConfig::discover_after`] (its BEGIN_CALL_EVENT may simply come a little later: "Message Order"); if
+//! none comes, the call is created from that data as *discovered* ([`Change::CallDiscovered`]: what revealed
+//! it, whether a session had been open before, the fields known and not known — `began_at` is never known, it
+//! is when the call was first seen; [`Call::discovered`] is set). An END_CALL_EVENT for a key never seen is
+//! reported as a [`Change::CallDiscovered`] (by `END_CALL_EVENT`) followed by its [`Change::CallEnded`], never
+//! dropped. [`Model::discover_call`] adds a call the server lists for a device (SNAPSHOT_DEVICE_CONF), unless
+//! it is live or has ended already. The invariant of the change stream holds: every [`Change::CallEnded`]
+//! follows a [`Change::CallBegan`] or a [`Change::CallDiscovered`] of that key.
+//!
 //! **Peripheral (ACD link) failure.** SYSTEM_EVENT SYS_PERIPHERAL_OFFLINE (Arg1 = PeripheralID) marks that
-//! peripheral's calls uncertain. END_CALL_EVENTs that follow end them as [`EndReason::PeripheralOffline`]; a
-//! BEGIN_CALL_EVENT resumes one (uncertain cleared, [`Change::CallChanged`], never a second
-//! [`Change::CallBegan`]); so does any other event of the call once the peripheral is reported online again
-//! (normal event reporting continued). Calls neither ended nor resumed linger, uncertain, until the server
-//! decides: the model never ends them on its own for a peripheral outage.
+//! peripheral's calls uncertain. The server may then send END_CALL_EVENT for every call "even though the actual
+//! voice calls may still be in progress", and a new BEGIN_CALL_EVENT for each call whose reporting resumes when
+//! the peripheral is back. So an END_CALL_EVENT that arrives while its call's peripheral is offline does not end
+//! the call: it is *suspended* ([`Change::CallSuspended`], [`Call::suspended_since`]), still live. A
+//! BEGIN_CALL_EVENT for it — or any event of it once the peripheral is online, or the server confirming it
+//! ([`Model::resume_call`]) — resumes it: one call, never a second [`Change::CallBegan`]
+//! ([`Change::CallResumed`] with the gap's duration). The suspended calls not resumed within
+//! [`ModelConfig::resume_window`] after SYS_PERIPHERAL_ONLINE end as [`EndReason::PeripheralOffline`] (a new
+//! outage before then stops the window until the next return). An END_CALL_EVENT of an uncertain call after the
+//! peripheral returned ends it as [`EndReason::PeripheralOffline`]. Calls that linger (no END_CALL_EVENT) stay
+//! uncertain until an event or the server decides: a BEGIN_CALL_EVENT resumes one ([`Change::CallChanged`]),
+//! and so does any other event once the peripheral is reported online again (normal reporting continued).
+//!
+//! Deadlines — the re-announcement window, pending keys due for discovery, resume windows — are handled by
+//! [`Model::tick`] (and at the start of every [`Model::apply`]); [`Model::next_deadline`] says when.
 //!
 //! ## Example
 //!
@@ -123,13 +150,15 @@
 mod agents;
 mod call;
 mod change;
+mod discovery;
 mod events;
 mod key;
 mod model;
 mod outage;
+mod suspended;
 
 pub use agents::Agent;
-pub use call::{Call, CallState, RouterCallKey};
+pub use call::{CALL_FIELDS, Call, CallState, RouterCallKey};
 pub use change::{Change, EndReason};
 pub use key::CallKey;
 pub use model::{Model, ModelConfig, Snapshot};

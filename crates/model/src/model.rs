@@ -23,6 +23,13 @@ pub struct ModelConfig {
     pub max_pending: usize,
     /// At most this many ended keys are remembered (to ignore late events for them). Default 10 000.
     pub max_ended: usize,
+    /// Once a session has opened, how long an event for a call not begun may wait for its BEGIN_CALL_EVENT
+    /// (which may arrive a little later: "Message Order") before the call is taken as one that began unseen and
+    /// is discovered ([`Change::CallDiscovered`]). Default 2 s.
+    pub discover_after: Duration,
+    /// After a peripheral returns (SYS_PERIPHERAL_ONLINE), how long its suspended calls wait to be resumed by a
+    /// BEGIN_CALL_EVENT before they end as [`EndReason::PeripheralOffline`]. Default 15 s.
+    pub resume_window: Duration,
 }
 
 impl Default for ModelConfig {
@@ -31,6 +38,8 @@ impl Default for ModelConfig {
             reannounce_window: Duration::from_secs(10),
             max_pending: 10_000,
             max_ended: 10_000,
+            discover_after: Duration::from_secs(2),
+            resume_window: Duration::from_secs(15),
         }
     }
 }
@@ -52,6 +61,8 @@ pub(crate) struct Pending {
     pub patch: Patch,
     pub rekey_to: Option<CallKey>,
     pub first_seen: Duration,
+    /// The Cisco name of the first message that named the key.
+    pub by: &'static str,
 }
 
 /// The model of calls and agents. Pure: time is passed in as a `Duration` since any fixed origin.
@@ -60,7 +71,7 @@ pub struct Model {
     pub(crate) cfg: ModelConfig,
     pub(crate) calls: BTreeMap<CallKey, Call>,
     pub(crate) pending: BTreeMap<CallKey, Pending>,
-    ended: BTreeMap<CallKey, u64>,
+    pub(crate) ended: BTreeMap<CallKey, u64>,
     ended_order: VecDeque<(u64, CallKey)>,
     ended_seq: u64,
     agents: Agents,
@@ -68,6 +79,12 @@ pub struct Model {
     pub(crate) reannounce_deadline: Option<Duration>,
     /// Live calls with `awaiting_reannouncement` set (kept so [`Model::next_deadline`] is O(1) per event).
     pub(crate) awaiting: usize,
+    /// Sessions opened so far: from the first, events for unknown calls may reveal calls that began unseen.
+    pub(crate) sessions: u64,
+    /// Pending keys in the order they were first seen, with the time they are discovered unless begun.
+    pub(crate) discover_queue: VecDeque<(Duration, CallKey)>,
+    /// Peripherals back online with suspended calls: when those not resumed end.
+    pub(crate) resume_deadlines: BTreeMap<u32, Duration>,
 }
 
 impl Default for Model {
@@ -90,6 +107,9 @@ impl Model {
             peripherals: BTreeMap::new(),
             reannounce_deadline: None,
             awaiting: 0,
+            sessions: 0,
+            discover_queue: VecDeque::new(),
+            resume_deadlines: BTreeMap::new(),
         }
     }
 
@@ -101,15 +121,16 @@ impl Model {
         let Some(input) = read(msg) else {
             return;
         };
+        let by = msg.name();
         match input {
             Input::Begin { key, patch } => self.begin(key, &patch, now, out),
-            Input::End { key } => self.end(&key, out),
+            Input::End { key, peripheral_id } => self.end(&key, peripheral_id, now, out),
             Input::Update {
                 key,
                 new_key,
                 patch,
-            } => self.update(key, new_key, patch, now, out),
-            Input::Event { key, patch } => self.update(key, None, patch, now, out),
+            } => self.update(key, new_key, patch, now, by, out),
+            Input::Event { key, patch } => self.update(key, None, patch, now, by, out),
             Input::Agent(a) => self.agents.apply(a, now, out),
             Input::System { id, arg1 } => self.system_event(id, arg1, now, out),
         }
@@ -164,7 +185,13 @@ impl Model {
                 self.awaiting = self.awaiting.saturating_sub(1);
                 changed = true;
             }
-            if changed {
+            if let Some(since) = call.suspended_since.take() {
+                call.updated_at = now;
+                out.push(Change::CallResumed {
+                    key,
+                    gap: now.saturating_sub(since),
+                });
+            } else if changed {
                 call.updated_at = now;
                 out.push(Change::CallChanged(key));
             }
@@ -187,7 +214,31 @@ impl Model {
         out.push(Change::CallBegan(key));
     }
 
-    fn end(&mut self, key: &CallKey, out: &mut Vec<Change>) {
+    fn end(&mut self, key: &CallKey, peripheral_id: u32, now: Duration, out: &mut Vec<Change>) {
+        if !self.calls.contains_key(key) {
+            if self.sessions == 0 || self.ended.contains_key(key) {
+                // No session yet (a model fed without one), or a duplicate END_CALL_EVENT: nothing to report.
+                self.pending.remove(key);
+                self.remember_ended(key.clone());
+                return;
+            }
+            // Never seen: it began while no session was open. Reported, not dropped.
+            self.discover_unseen(key, peripheral_id, now, "END_CALL_EVENT", out);
+        }
+        let Some(call) = self.calls.get_mut(key) else {
+            return;
+        };
+        if self.peripherals.get(&call.peripheral_id) == Some(&false) {
+            if call.suspended_since.is_some() {
+                return; // a repeated END_CALL_EVENT during the same outage
+            }
+            // The server may end calls only because their peripheral went offline: hold it.
+            call.uncertain = true;
+            call.suspended_since = Some(now);
+            call.updated_at = now;
+            out.push(Change::CallSuspended(key.clone()));
+            return;
+        }
         if let Some(call) = self.calls.remove(key) {
             self.awaiting = self
                 .awaiting
@@ -201,8 +252,6 @@ impl Model {
                 key: key.clone(),
                 reason,
             });
-        } else {
-            self.pending.remove(key);
         }
         self.remember_ended(key.clone());
     }
@@ -213,6 +262,7 @@ impl Model {
         new_key: Option<CallKey>,
         patch: Patch,
         now: Duration,
+        by: &'static str,
         out: &mut Vec<Change>,
     ) {
         if self.ended.contains_key(&key) {
@@ -222,16 +272,24 @@ impl Model {
             .peripheral_id
             .and_then(|p| self.peripherals.get(&p).copied());
         let Some(call) = self.calls.get_mut(&key) else {
-            self.add_pending(key, new_key, patch, now);
+            self.add_pending(key, new_key, patch, now, by);
             return;
         };
         let mut changed = call.merge(&patch);
+        let mut resumed = None;
         if call.uncertain && online == Some(true) {
             // Normal event reporting continued after the peripheral returned: the call lingered and is alive.
             call.uncertain = false;
+            resumed = call.suspended_since.take();
             changed = true;
         }
-        if changed {
+        if let Some(since) = resumed {
+            call.updated_at = now;
+            out.push(Change::CallResumed {
+                key: key.clone(),
+                gap: now.saturating_sub(since),
+            });
+        } else if changed {
             call.updated_at = now;
             out.push(Change::CallChanged(key.clone()));
         }
@@ -250,7 +308,14 @@ impl Model {
         }
     }
 
-    fn add_pending(&mut self, key: CallKey, new_key: Option<CallKey>, patch: Patch, now: Duration) {
+    fn add_pending(
+        &mut self,
+        key: CallKey,
+        new_key: Option<CallKey>,
+        patch: Patch,
+        now: Duration,
+        by: &'static str,
+    ) {
         if let Some(p) = self.pending.get_mut(&key) {
             p.patch.then(patch);
             if new_key.is_some() {
@@ -269,12 +334,17 @@ impl Model {
                 None => return,
             };
         }
+        if self.sessions > 0 {
+            let at = now.saturating_add(self.cfg.discover_after);
+            self.discover_queue.push_back((at, key.clone()));
+        }
         self.pending.insert(
             key,
             Pending {
                 patch,
                 rekey_to: new_key,
                 first_seen: now,
+                by,
             },
         );
     }
@@ -296,7 +366,7 @@ impl Model {
         }
     }
 
-    fn forget_ended(&mut self, key: &CallKey) {
+    pub(crate) fn forget_ended(&mut self, key: &CallKey) {
         self.ended.remove(key);
     }
 }

@@ -19,6 +19,13 @@ impl Model {
     /// A new session is open at `now`: every call known before must be re-announced by a BEGIN_CALL_EVENT before
     /// `now + reannounce_window`, else [`Model::tick`] ends it as [`EndReason::LostDuringOutage`].
     pub fn session_opened(&mut self, now: Duration) {
+        self.sessions = self.sessions.saturating_add(1);
+        if self.sessions == 1 {
+            // Data kept before the first session may now reveal calls that began unseen, too.
+            let at = now.saturating_add(self.cfg.discover_after);
+            self.discover_queue
+                .extend(self.pending.keys().map(|k| (at, k.clone())));
+        }
         if self.calls.is_empty() {
             self.reannounce_deadline = None;
             return;
@@ -30,8 +37,17 @@ impl Model {
         self.reannounce_deadline = Some(now.saturating_add(self.cfg.reannounce_window));
     }
 
-    /// Ends the calls not re-announced once the re-announcement deadline is reached (`now >= deadline`).
+    /// Does what is due at `now`: ends the calls not re-announced once the re-announcement deadline is reached
+    /// (`now >= deadline`), discovers pending calls whose BEGIN_CALL_EVENT did not come within
+    /// [`ModelConfig::discover_after`](crate::ModelConfig::discover_after), and ends suspended calls whose
+    /// peripheral's resume window has passed.
     pub fn tick(&mut self, now: Duration, out: &mut Vec<Change>) {
+        self.tick_reannounce(now, out);
+        self.tick_discoveries(now, out);
+        self.tick_resume(now, out);
+    }
+
+    fn tick_reannounce(&mut self, now: Duration, out: &mut Vec<Change>) {
         let Some(deadline) = self.reannounce_deadline else {
             return;
         };
@@ -107,21 +123,36 @@ impl Model {
     }
 
     /// The server confirmed at `now` that a call a peripheral outage left uncertain continues (a
-    /// SNAPSHOT_CALL_CONF for it): normal reporting resumes, uncertain cleared ([`Change::CallChanged`]). False
-    /// (and nothing emitted) when the call is not live or not uncertain.
+    /// SNAPSHOT_CALL_CONF for it): normal reporting resumes, uncertain cleared ([`Change::CallChanged`], or
+    /// [`Change::CallResumed`] for a suspended call). False (and nothing emitted) when the call is not live or
+    /// not uncertain.
     pub fn resume_call(&mut self, key: &CallKey, now: Duration, out: &mut Vec<Change>) -> bool {
         let Some(call) = self.calls.get_mut(key).filter(|c| c.uncertain) else {
             return false;
         };
         call.uncertain = false;
         call.updated_at = now;
-        out.push(Change::CallChanged(key.clone()));
+        match call.suspended_since.take() {
+            Some(since) => out.push(Change::CallResumed {
+                key: key.clone(),
+                gap: now.saturating_sub(since),
+            }),
+            None => out.push(Change::CallChanged(key.clone())),
+        }
         true
     }
 
-    /// When [`Model::tick`] next has something to do: the re-announcement deadline while calls await it.
+    /// When [`Model::tick`] next has something to do: the re-announcement deadline while calls await it, the
+    /// next pending call due for discovery, the next resume window to close.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.reannounce_deadline.filter(|_| self.awaiting > 0)
+        [
+            self.reannounce_deadline.filter(|_| self.awaiting > 0),
+            self.next_discovery(),
+            self.next_resume_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub(crate) fn system_event(
@@ -143,6 +174,7 @@ impl Model {
                 peripheral_id,
                 online,
             });
+            self.peripheral_changed(peripheral_id, online, now);
         }
         if online {
             return;

@@ -175,3 +175,65 @@ proptest! {
         prop_assert_eq!(live_in_snapshot, live);
     }
 }
+
+/// One step of a session-aware run: a message, a lost session, a new session, or a tick.
+#[derive(Debug, Clone)]
+enum Step {
+    Msg(Message),
+    Lost,
+    Opened,
+    Tick,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// With sessions opening and dropping, peripheral outages and ticks among shuffled events (issue 14): no
+    /// call is changed, suspended, resumed or ended unless live, none begins or is discovered twice, every
+    /// CALL_ENDED follows a CALL_BEGAN or CALL_DISCOVERED, and the snapshot holds exactly the live calls.
+    #[test]
+    fn sessions_outages_and_discoveries_keep_the_stream_honest(
+        (calls, agents, _) in scenario(),
+        faults in prop::collection::vec(0u8..5, 0..8),
+        seed in any::<u64>(),
+    ) {
+        let mut steps: Vec<Step> = sequences(&calls, &agents)
+            .into_iter()
+            .flatten()
+            .map(Step::Msg)
+            .collect();
+        steps.extend(faults.iter().map(|f| match f {
+            0 => Step::Msg(system(SYS_PERIPHERAL_OFFLINE, PERIPHERAL)),
+            1 => Step::Msg(system(SYS_PERIPHERAL_ONLINE, PERIPHERAL)),
+            2 => Step::Lost,
+            3 => Step::Opened,
+            _ => Step::Tick,
+        }));
+        let mut s = seed | 1;
+        for i in (1..steps.len()).rev() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let j = usize::try_from(s % (i as u64 + 1)).unwrap_or(0);
+            steps.swap(i, j);
+        }
+        let mut m = Model::new(ModelConfig::default());
+        m.session_opened(Duration::ZERO);
+        let mut out = Vec::new();
+        for (i, step) in steps.iter().enumerate() {
+            let now = Duration::from_millis(i as u64 * 700);
+            match step {
+                Step::Msg(msg) => m.apply(msg, now, &mut out),
+                Step::Lost => m.connection_lost(now),
+                Step::Opened => m.session_opened(now),
+                Step::Tick => m.tick(now, &mut out),
+            }
+        }
+        m.tick(Duration::from_secs(100_000), &mut out);
+        let (live, _) = check_stream(&out).map_err(TestCaseError::fail)?;
+        let snap = m.snapshot();
+        let live_in_snapshot: BTreeSet<CallKey> = snap.calls.iter().map(|c| c.key.clone()).collect();
+        prop_assert_eq!(live_in_snapshot, live);
+        prop_assert_eq!(m.pending_len(), 0, "after every deadline nothing waits unseen");
+    }
+}

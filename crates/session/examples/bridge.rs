@@ -53,7 +53,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         for change in &update.changes {
             match change {
-                Change::CallBegan(key) | Change::CallChanged(key) => {
+                Change::CallBegan(key)
+                | Change::CallDiscovered { key, .. }
+                | Change::CallChanged(key)
+                | Change::CallResumed { key, .. } => {
                     if let Some(call) = session.model().call(key) {
                         let vars: Vec<String> = call
                             .call_variables

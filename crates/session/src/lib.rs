@@ -48,7 +48,9 @@
 //! [`ReconcileConfig::max_in_flight`] at a time): calls that continue are kept, calls the server no longer knows
 //! end "ended during outage", and the others are left to the model's re-announcement window. When a peripheral
 //! comes back online, its calls the outage left uncertain are asked about the same way (resumed, or ended
-//! "peripheral offline"). See [`reconcile`].
+//! "peripheral offline"). After a reconnect it also asks each agent device the model knows
+//! (SNAPSHOT_DEVICE_REQ, within the same bound) which calls it has, and the calls found that the model did not
+//! know are discovered: they began while no session was open. See [`reconcile`] and [`devices`].
 //!
 //! ## Back-pressure
 //!
@@ -77,12 +79,17 @@
 //! | `STOPPED` | `error` |
 //! | `OVERFLOW` | `side`, `capacity`: the consumer fell behind, the client's event queue (`ClientConfig::event_queue`) filled, and the session on `side` was reset (then `DISCONNECTED`, a reconnect and reconciliation follow) |
 //! | `CALL_BEGAN` | `connection_call_id`, `connection_device_id`, `ani`, `dnis` |
-//! | `CALL_ENDED` | `connection_call_id`, `connection_device_id`, `reason` (`end call`, `lost during outage`, `peripheral offline`, `ended during outage`) |
+//! | `CALL_DISCOVERED` | `connection_call_id`, `connection_device_id`, `by` (the message that revealed the call: `CALL_ESTABLISHED_EVENT`, `END_CALL_EVENT`, `SNAPSHOT_DEVICE_CONF`, ...), `after_outage` (false: in progress before the first session), `known` and `unknown` (call fields, `began_at` always unknown), `peripheral_id`, `state`, `ani`, `dnis` (null when not known, or when the call ended at once) |
+//! | `CALL_SUSPENDED` | `connection_call_id`, `connection_device_id`, `peripheral_id`: an END_CALL_EVENT came while the call's peripheral was offline; the call is held, still live |
+//! | `CALL_RESUMED` | `connection_call_id`, `connection_device_id`, `gap_secs`: a suspended call reported again after its peripheral returned (the same call, not a new one) |
+//! | `CALL_ENDED` | `connection_call_id`, `connection_device_id`, `reason` (`end call`, `lost during outage`, `peripheral offline` — also for suspended calls not resumed within the resume window —, `ended during outage`) |
 //! | `CALL_REKEYED` | `from`, `to` |
 //! | `AGENT_REKEYED` | `from` (extension or instrument), `to` (AgentID) |
 //! | `PERIPHERAL_STATUS` | `peripheral_id`, `online` |
 //! | `RECONCILING` | `side`, `calls` (SNAPSHOT_CALL_REQs sent), `peripheral_id` (only after a peripheral returned) |
 //! | `CALL_RECONCILED` | `connection_call_id`, `connection_device_id`, `outcome` (`continues`, `ended during outage`, `peripheral offline`, `unsettled`), `applied`, `error` |
+//! | `RECONCILING_DEVICES` | `side`, `devices` (SNAPSHOT_DEVICE_REQs sent after a reconnect, one per known agent device) |
+//! | `DEVICE_RECONCILED` | `peripheral_id`, `agent_id`, `instrument`, `calls` (ConnectionCallIDs at the device), `discovered` (how many the model did not know), `error` |
 //!
 //! A session with a non-empty [`SessionConfig::source`] adds `"source"` to every line, so that the lines of
 //! several CTI Server pairs can be merged downstream.
@@ -95,11 +102,13 @@
 //! [`lines`] also gives each line's readable form (`TYPE key=value ...`, what `cti monitor` prints without
 //! `--json`) and its colour.
 
+pub mod devices;
 pub mod lines;
 pub mod reconcile;
 mod session;
 mod update;
 
+pub use devices::{DeviceAnswer, DeviceAsk, FoundCall};
 pub use reconcile::{Answer, Cause, Outcome, ReconcileConfig};
 pub use session::{Session, SessionConfig};
 pub use update::{Update, UpdateKind};

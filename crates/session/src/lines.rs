@@ -5,6 +5,7 @@ use cti_client::ClientEvent;
 use cti_model::{Change, Model};
 use serde_json::{Value, json};
 
+use crate::devices::DeviceAnswer;
 use crate::reconcile::{Answer, Cause, Outcome};
 
 /// The version of the line format. It changes only if a field is ever renamed or removed or its meaning
@@ -74,6 +75,32 @@ pub fn reconciled_json(answer: &Answer, applied: bool) -> Value {
     })
 }
 
+/// The RECONCILING_DEVICES line: `side` (the session's side), `devices` (SNAPSHOT_DEVICE_REQs sent).
+pub fn reconciling_devices_json(side: &str, devices: usize) -> Value {
+    json!({"type": "RECONCILING_DEVICES", "side": side, "devices": devices})
+}
+
+/// The DEVICE_RECONCILED line of a device answer: `peripheral_id`, `agent_id`, `instrument`, `calls` (the
+/// ConnectionCallIDs listed at the device), `discovered` (how many the model did not know), `error` (when no
+/// answer settled it).
+pub fn device_reconciled_json(answer: &DeviceAnswer, discovered: usize) -> Value {
+    let d = &answer.device;
+    let calls: Vec<u32> = answer
+        .found
+        .as_ref()
+        .map(|f| f.iter().map(|c| c.key.connection_call_id).collect())
+        .unwrap_or_default();
+    json!({
+        "type": "DEVICE_RECONCILED",
+        "peripheral_id": d.peripheral_id,
+        "agent_id": d.agent_id,
+        "instrument": d.instrument,
+        "calls": calls,
+        "discovered": discovered,
+        "error": answer.found.as_ref().err(),
+    })
+}
+
 /// The model line of a change (None for changes not shown).
 pub fn change_json(c: &Change, model: &Model) -> Option<Value> {
     Some(match c {
@@ -88,6 +115,41 @@ pub fn change_json(c: &Change, model: &Model) -> Option<Value> {
                 "dnis": s(call.and_then(|c| c.dnis.as_ref())),
             })
         }
+        Change::CallDiscovered {
+            key,
+            by,
+            after_outage,
+            known,
+            unknown,
+        } => {
+            let call = model.call(key);
+            let s = |v: Option<&cti_proto::CtiString>| v.map(ToString::to_string);
+            json!({
+                "type": "CALL_DISCOVERED",
+                "connection_call_id": key.connection_call_id,
+                "connection_device_id": key.device_id.to_string(),
+                "by": by,
+                "after_outage": after_outage,
+                "known": known,
+                "unknown": unknown,
+                "peripheral_id": call.map(|c| c.peripheral_id),
+                "state": call.map(|c| c.state),
+                "ani": s(call.and_then(|c| c.ani.as_ref())),
+                "dnis": s(call.and_then(|c| c.dnis.as_ref())),
+            })
+        }
+        Change::CallSuspended(key) => json!({
+            "type": "CALL_SUSPENDED",
+            "connection_call_id": key.connection_call_id,
+            "connection_device_id": key.device_id.to_string(),
+            "peripheral_id": model.call(key).map(|c| c.peripheral_id),
+        }),
+        Change::CallResumed { key, gap } => json!({
+            "type": "CALL_RESUMED",
+            "connection_call_id": key.connection_call_id,
+            "connection_device_id": key.device_id.to_string(),
+            "gap_secs": gap.as_secs_f64(),
+        }),
         Change::CallEnded { key, reason } => json!({
             "type": "CALL_ENDED",
             "connection_call_id": key.connection_call_id,
@@ -142,8 +204,18 @@ pub fn tone(kind: &str) -> Tone {
         "DISCONNECTED" | "STOPPED" | "FAILURE_EVENT" | "OVERFLOW" => Tone::Trouble,
         "CONNECTED" => Tone::Connected,
         "CONNECTING" | "ATTEMPT_FAILED" | "WAITING" | "SYSTEM_EVENT" => Tone::Connecting,
-        "CALL_BEGAN" | "CALL_ENDED" | "CALL_REKEYED" | "AGENT_REKEYED" | "CALL_RECONCILED"
-        | "RECONCILING" | "PERIPHERAL_STATUS" => Tone::Model,
+        "CALL_BEGAN"
+        | "CALL_ENDED"
+        | "CALL_REKEYED"
+        | "AGENT_REKEYED"
+        | "CALL_RECONCILED"
+        | "RECONCILING"
+        | "PERIPHERAL_STATUS"
+        | "CALL_DISCOVERED"
+        | "CALL_SUSPENDED"
+        | "CALL_RESUMED"
+        | "RECONCILING_DEVICES"
+        | "DEVICE_RECONCILED" => Tone::Model,
         "BEGIN_CALL_EVENT" | "END_CALL_EVENT" => Tone::CallEdge,
         k if k.ends_with("_INJECTED") => Tone::Injected,
         _ => Tone::Plain,
@@ -182,6 +254,9 @@ pub fn readable(v: &Value) -> String {
         "reason",
         "outcome",
         "connection_call_id",
+        "by",
+        "gap_secs",
+        "discovered",
         "agent_id",
         "agent_state",
         "ani",
@@ -207,6 +282,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn suspended_and_resumed_lines() {
+        use cti_model::CallKey;
+        use cti_proto::constants::CONNECTION_ID_STATIC;
+        let key = CallKey::new(7, CONNECTION_ID_STATIC, "7");
+        let model = Model::default();
+        let gap = std::time::Duration::from_millis(2_500);
+        assert_eq!(
+            change_json(&Change::CallSuspended(key.clone()), &model),
+            Some(json!({"type": "CALL_SUSPENDED", "connection_call_id": 7,
+                        "connection_device_id": "7", "peripheral_id": null}))
+        );
+        assert_eq!(
+            change_json(&Change::CallResumed { key, gap }, &model),
+            Some(json!({"type": "CALL_RESUMED", "connection_call_id": 7,
+                        "connection_device_id": "7", "gap_secs": 2.5}))
+        );
+    }
+
+    #[test]
     fn readable_lines_and_colours() {
         let v = json!({"type": "DISCONNECTED", "side": "A", "reason": "reset"});
         assert_eq!(readable_line(&v, false), "DISCONNECTED side=A reason=reset");
@@ -226,6 +320,11 @@ mod tests {
             "\x1b[35mFAILOVER_INJECTED failed_side=B\x1b[0m"
         );
         assert_eq!(readable(&json!({"x": 1})), "?");
+        let r = json!({"type": "CALL_RESUMED", "connection_call_id": 7, "gap_secs": 12.5});
+        assert_eq!(
+            readable_line(&r, true),
+            "\x1b[36mCALL_RESUMED connection_call_id=7 gap_secs=12.5\x1b[0m"
+        );
         assert_eq!(kind(&json!({"type": 3})), "");
     }
 }

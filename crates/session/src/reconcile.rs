@@ -11,8 +11,13 @@
 //! The same question is asked when a peripheral comes back online about each of its calls the outage left
 //! uncertain: a call that continues is resumed, one the server no longer knows ends "peripheral offline".
 //!
-//! At most [`ReconcileConfig::max_in_flight`] requests are outstanding at once, and answers wait in a queue of
-//! that size: a consumer that stops reading stops the asking too, so memory stays bounded.
+//! After a reconnect the session also asks each known agent's device which calls it has (SNAPSHOT_DEVICE_REQ,
+//! [`crate::devices`]) and discovers the calls the model did not know: calls that began while no session was
+//! open.
+//!
+//! At most [`ReconcileConfig::max_in_flight`] requests (SNAPSHOT_CALL_REQ and SNAPSHOT_DEVICE_REQ together) are
+//! outstanding at once, and answers wait in queues of that size: a consumer that stops reading stops the asking
+//! too, so memory stays bounded.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +28,8 @@ use cti_proto::constants::{
     CTI_SERVICE_ALL_EVENTS, CTI_SERVICE_CLIENT_CONTROL, ControlFailureCode, ServiceMask,
 };
 use tokio::sync::{Semaphore, mpsc};
+
+use crate::devices::{DeviceAnswer, DeviceAsk};
 
 /// SNAPSHOT_CALL_REQs in flight at once by default: after a failover every client reconnects together, so a
 /// client with thousands of calls must not send them all in one burst.
@@ -133,11 +140,23 @@ impl Answer {
     }
 }
 
+/// An answer about a call or about a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reply {
+    /// SNAPSHOT_CALL_REQ's answer.
+    Call(Answer),
+    /// SNAPSHOT_DEVICE_REQ's answer.
+    Device(DeviceAnswer),
+}
+
 /// Asks in the background ([`Reconciler::ask`]); answers come back through [`Reconciler::next`].
 #[derive(Debug)]
 pub struct Reconciler {
     tx: mpsc::Sender<Answer>,
     rx: mpsc::Receiver<Answer>,
+    device_tx: mpsc::Sender<DeviceAnswer>,
+    device_rx: mpsc::Receiver<DeviceAnswer>,
     in_flight: Arc<Semaphore>,
 }
 
@@ -146,9 +165,12 @@ impl Reconciler {
     pub fn new(max_in_flight: usize) -> Self {
         let n = max_in_flight.max(1);
         let (tx, rx) = mpsc::channel(n);
+        let (device_tx, device_rx) = mpsc::channel(n);
         Reconciler {
             tx,
             rx,
+            device_tx,
+            device_rx,
             in_flight: Arc::new(Semaphore::new(n)),
         }
     }
@@ -202,6 +224,39 @@ impl Reconciler {
     /// The next answer (cancel-safe). With nothing asked this waits forever (the reconciler holds a sender).
     pub async fn next(&mut self) -> Option<Answer> {
         self.rx.recv().await
+    }
+
+    /// Sends SNAPSHOT_DEVICE_REQ for each of `devices` in the background, within the same bound as
+    /// [`Reconciler::ask`]. Returns how many were asked about.
+    pub fn ask_devices(&self, client: &Client, devices: Vec<DeviceAsk>) -> usize {
+        let n = devices.len();
+        for device in devices {
+            let client = client.clone();
+            let tx = self.device_tx.clone();
+            let in_flight = Arc::clone(&self.in_flight);
+            tokio::spawn(async move {
+                let Ok(_permit) = in_flight.acquire_owned().await else {
+                    return;
+                };
+                let answer = client.snapshot_device(&device.agent_ref()).await;
+                let _ = tx.send(DeviceAnswer::of(device, answer)).await;
+            });
+        }
+        n
+    }
+
+    /// The next device answer (cancel-safe); waits forever with nothing asked.
+    pub async fn next_device(&mut self) -> Option<DeviceAnswer> {
+        self.device_rx.recv().await
+    }
+
+    /// The next answer of either kind (cancel-safe); waits forever with nothing asked.
+    pub async fn next_reply(&mut self) -> Option<Reply> {
+        tokio::select! {
+            Some(a) = self.rx.recv() => Some(Reply::Call(a)),
+            Some(d) = self.device_rx.recv() => Some(Reply::Device(d)),
+            else => None,
+        }
     }
 }
 

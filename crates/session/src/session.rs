@@ -11,7 +11,8 @@ use cti_proto::constants::ServiceMask;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::reconcile::{Cause, ReconcileConfig, Reconciler, worth_reconciling};
+use crate::devices::DeviceAsk;
+use crate::reconcile::{Cause, ReconcileConfig, Reconciler, Reply, worth_reconciling};
 use crate::update::{Update, UpdateKind};
 
 /// Settings of a [`Session`].
@@ -49,7 +50,8 @@ impl SessionConfig {
 /// re-announcement windows expire by themselves (no `tick` to remember) and tests run on virtual time. After
 /// every reconnect of an ALL_EVENTS + CLIENT_CONTROL session, and whenever a peripheral comes back online, the
 /// session asks the server about the calls in doubt (SNAPSHOT_CALL_REQ, a bounded number in flight) and
-/// reports each outcome.
+/// reports each outcome; after a reconnect it also asks each known agent's device (SNAPSHOT_DEVICE_REQ) and
+/// discovers the calls that began while no session was open.
 #[derive(Debug)]
 pub struct Session {
     source: Arc<str>,
@@ -119,10 +121,18 @@ impl Session {
                     Some(e) => self.client_event(e),
                     None => self.ended = true,
                 },
-                Some(answer) = self.reconciler.next() => {
+                Some(reply) = self.reconciler.next_reply() => {
                     let now = self.elapsed();
-                    let applied = answer.settle(&mut self.model, now, &mut self.scratch);
-                    self.push(UpdateKind::Reconciled { answer, applied }, now);
+                    match reply {
+                        Reply::Call(answer) => {
+                            let applied = answer.settle(&mut self.model, now, &mut self.scratch);
+                            self.push(UpdateKind::Reconciled { answer, applied }, now);
+                        }
+                        Reply::Device(answer) => {
+                            let discovered = answer.settle(&mut self.model, now, &mut self.scratch);
+                            self.push(UpdateKind::DeviceReconciled { answer, discovered }, now);
+                        }
+                    }
                 }
             }
         }
@@ -163,8 +173,10 @@ impl Session {
             .collect();
         self.push(UpdateKind::Client(e), now);
         if let Some(side) = opened {
-            // An ALL_EVENTS session is not re-sent BEGIN_CALL_EVENTs: ask about the calls known before.
+            // An ALL_EVENTS session is not re-sent BEGIN_CALL_EVENTs: ask about the calls known before, and ask
+            // each known agent's device for calls that began while no session was open.
             self.reconcile(Cause::Reconnect(side), now);
+            self.reconcile_devices(side, now);
         }
         for id in returned {
             self.reconcile(Cause::PeripheralOnline(id), now);
@@ -182,6 +194,18 @@ impl Session {
         }
         let calls = self.reconciler.ask(&self.client, calls, cause);
         self.push(UpdateKind::Reconciling { cause, side, calls }, now);
+    }
+
+    fn reconcile_devices(&mut self, side: Side, now: Duration) {
+        if !self.reconcile.enabled || !worth_reconciling(self.granted) {
+            return;
+        }
+        let devices = DeviceAsk::all(&self.model);
+        if devices.is_empty() {
+            return;
+        }
+        let devices = self.reconciler.ask_devices(&self.client, devices);
+        self.push(UpdateKind::ReconcilingDevices { side, devices }, now);
     }
 
     fn push(&mut self, kind: UpdateKind, at: Duration) {

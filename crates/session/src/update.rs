@@ -7,7 +7,11 @@ use cti_client::{ClientEvent, Side};
 use cti_model::{Change, Model};
 use serde_json::Value;
 
-use crate::lines::{change_json, lifecycle_json, reconciled_json, reconciling_json};
+use crate::devices::DeviceAnswer;
+use crate::lines::{
+    change_json, device_reconciled_json, lifecycle_json, reconciled_json, reconciling_devices_json,
+    reconciling_json,
+};
 use crate::reconcile::{Answer, Cause};
 
 /// What happened.
@@ -32,7 +36,23 @@ pub enum UpdateKind {
         /// Whether the model changed (false when an event settled the call first, or it was unsettled).
         applied: bool,
     },
-    /// A model deadline passed (e.g. the re-announcement window closed); only the changes matter.
+    /// SNAPSHOT_DEVICE_REQs went out for `devices` agent devices after a reconnect, to find calls that began
+    /// while no session was open.
+    ReconcilingDevices {
+        /// The side of the session they went out on.
+        side: Side,
+        /// How many devices are asked about.
+        devices: usize,
+    },
+    /// The server answered about one device (or the question could not be settled).
+    DeviceReconciled {
+        /// The device and the calls listed there (or the error).
+        answer: DeviceAnswer,
+        /// How many of those calls the model did not know and discovered.
+        discovered: usize,
+    },
+    /// A model deadline passed (the re-announcement window closed, a pending call was discovered, a resume
+    /// window closed); only the changes matter.
     Deadline,
 }
 
@@ -77,6 +97,12 @@ impl Update {
             }
             UpdateKind::Reconciled { answer, applied } => {
                 out.push(reconciled_json(answer, *applied));
+            }
+            UpdateKind::ReconcilingDevices { side, devices } => {
+                out.push(reconciling_devices_json(side.name(), *devices));
+            }
+            UpdateKind::DeviceReconciled { answer, discovered } => {
+                out.push(device_reconciled_json(answer, *discovered));
             }
             UpdateKind::Deadline => {}
         }

@@ -258,19 +258,16 @@ async fn failover_ends_an_all_events_call_as_lost_during_outage() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_again() {
+async fn peripheral_offline_without_linger_suspends_the_call_and_online_resumes_it() {
     let _clock = FineClock::start();
     let sim = sim().await;
     let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
     let key = call_in_progress(&mut h, &sim).await;
+    let began_at = h.model().call(&key).unwrap().began_at;
+    let off = h.now();
     sim.handle().peripheral_offline(PERIPHERAL, None).unwrap();
-    // SYSTEM_EVENT offline: the call becomes uncertain (before its END_CALL_EVENT is applied).
-    h.until_change(|c| *c == Change::CallChanged(key.clone()))
-        .await;
-    assert!(h.model().call(&key).unwrap().uncertain);
-    assert_eq!(h.model().peripheral_online(PERIPHERAL), Some(false));
-    // END_CALL_EVENT follows at once.
-    h.until_change(|c| matches!(c, Change::CallEnded { .. }))
+    // SYSTEM_EVENT offline makes the call uncertain; the END_CALL_EVENT that follows at once suspends it.
+    h.until_change(|c| matches!(c, Change::CallSuspended(_)))
         .await;
     assert_eq!(
         h.changes(),
@@ -280,21 +277,27 @@ async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_ag
                 online: false
             },
             Change::CallChanged(key.clone()),
-            Change::CallEnded {
-                key: key.clone(),
-                reason: EndReason::PeripheralOffline
-            },
+            Change::CallSuspended(key.clone()),
         ]
     );
-    assert_eq!(h.model().calls().count(), 0);
+    assert_eq!(h.model().suspended_calls().count(), 1);
     h.run_for(Duration::from_secs(3)).await;
     assert_eq!(h.changes.len(), 3, "nothing while offline: {:?}", h.changes);
     h.clear();
-    // Back: SYSTEM_EVENT online, then BEGIN_CALL_EVENT for the call that went on — a new call for the model.
-    let back = h.now();
+    // Back: SYSTEM_EVENT online, then BEGIN_CALL_EVENT for the call that went on — the same call resumed, with
+    // the gap since its END_CALL_EVENT; nothing ends when the resume window closes.
     sim.handle().peripheral_online(PERIPHERAL).unwrap();
-    h.until_change(|c| matches!(c, Change::CallBegan(_))).await;
-    h.run_for(Duration::from_secs(1)).await;
+    h.until_change(|c| matches!(c, Change::CallResumed { .. }))
+        .await;
+    h.run_for(ModelConfig::default().resume_window + Duration::from_secs(1))
+        .await;
+    let Some((_, Change::CallResumed { gap, .. })) = h.changes.get(1) else {
+        panic!("{:?}", h.changes)
+    };
+    assert!(
+        *gap >= Duration::from_secs(3) && *gap < h.now().checked_sub(off).unwrap(),
+        "{gap:?}"
+    );
     assert_eq!(
         h.changes(),
         vec![
@@ -302,13 +305,92 @@ async fn peripheral_offline_without_linger_ends_the_call_and_online_begins_it_ag
                 peripheral_id: PERIPHERAL,
                 online: true
             },
-            Change::CallBegan(key.clone()),
+            Change::CallResumed {
+                key: key.clone(),
+                gap: *gap
+            },
         ]
     );
     let call = h.model().call(&key).unwrap();
-    assert!(!call.uncertain);
-    assert!(call.began_at >= back, "began anew");
+    assert!(!call.uncertain && call.suspended_since.is_none());
+    assert_eq!(call.began_at, began_at, "one call, not a new one");
     assert_eq!(h.model().calls().count(), 1);
+    h.close().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn peripheral_linger_expired_suspends_the_call_and_online_resumes_it() {
+    let _clock = FineClock::start();
+    let sim = sim().await;
+    let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
+    let key = call_in_progress(&mut h, &sim).await;
+    let linger = Duration::from_secs(5);
+    sim.handle()
+        .peripheral_offline(PERIPHERAL, Some(linger))
+        .unwrap();
+    h.run_for(Duration::from_secs(2)).await;
+    assert!(h.model().call(&key).unwrap().uncertain);
+    assert!(h.model().call(&key).unwrap().suspended_since.is_none());
+    // The linger time runs out while offline: END_CALL_EVENT, held as suspended.
+    h.until_change(|c| matches!(c, Change::CallSuspended(_)))
+        .await;
+    h.clear();
+    h.run_for(Duration::from_secs(10)).await;
+    sim.handle().peripheral_online(PERIPHERAL).unwrap();
+    h.until_change(|c| matches!(c, Change::CallResumed { .. }))
+        .await;
+    let Some((_, Change::CallResumed { key: k, gap })) = h.changes.get(1) else {
+        panic!("{:?}", h.changes)
+    };
+    assert_eq!(k, &key);
+    assert!(*gap >= Duration::from_secs(10), "{gap:?}");
+    assert_eq!(h.model().calls().count(), 1);
+    h.close().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_that_ended_during_the_peripheral_outage_ends_when_the_resume_window_closes() {
+    let _clock = FineClock::start();
+    // Calls talk for 20 s: the call ends while the peripheral is offline, so no BEGIN_CALL_EVENT comes back.
+    let mut cfg = SimConfig::loopback();
+    cfg.traffic.talk_min_secs = 20.0;
+    cfg.traffic.talk_max_secs = 20.0;
+    cfg.traffic.hold_probability = 0.0;
+    let sim = Simulator::builder()
+        .config(cfg)
+        .calls_per_second(0.0)
+        .start()
+        .await
+        .unwrap();
+    let mut h = Harness::start(config(&sim, CTI_SERVICE_ALL_EVENTS));
+    let key = call_in_progress(&mut h, &sim).await;
+    sim.handle().peripheral_offline(PERIPHERAL, None).unwrap();
+    h.until_change(|c| matches!(c, Change::CallSuspended(_)))
+        .await;
+    h.run_for(Duration::from_secs(40)).await;
+    h.clear();
+    sim.handle().peripheral_online(PERIPHERAL).unwrap();
+    h.until_change(|c| matches!(c, Change::PeripheralStatus { online: true, .. }))
+        .await;
+    let back = h.now();
+    let ended = h
+        .until_change(|c| matches!(c, Change::CallEnded { .. }))
+        .await;
+    assert_eq!(
+        ended,
+        Change::CallEnded {
+            key,
+            reason: EndReason::PeripheralOffline
+        }
+    );
+    let at = h.changes[1].0.checked_sub(back).unwrap();
+    let window = ModelConfig::default().resume_window;
+    assert!(
+        at >= window && at < window + Duration::from_millis(20),
+        "{at:?}"
+    );
+    assert_eq!(h.changes.len(), 2, "{:?}", h.changes);
+    assert_eq!(h.model().calls().count(), 0);
     h.close().await;
 }
 

@@ -44,6 +44,8 @@ pub struct SimConfig {
     pub tls_a: Option<ServeTls>,
     /// Side B serves TLS with this certificate (`[tls_b]` in TOML); plain TCP when none.
     pub tls_b: Option<ServeTls>,
+    /// Which optional fields the events carry (`[fidelity]` in TOML).
+    pub fidelity: FidelityConfig,
 }
 
 impl Default for SimConfig {
@@ -63,6 +65,7 @@ impl Default for SimConfig {
             seed: 1,
             tls_a: None,
             tls_b: None,
+            fidelity: FidelityConfig::default(),
         }
     }
 }
@@ -240,6 +243,30 @@ impl Default for TrafficConfig {
                 ("user.case.id".into(), "C{call}".into()),
             ],
             named_arrays: vec![(0, "user.orders".into(), "A-{n}".into())],
+        }
+    }
+}
+
+/// Which optional fields the simulator's events carry (`[fidelity]` in TOML).
+///
+/// By default the simulator sends what a real CTI Server sends, so that a client which relies on an optional
+/// field (one in the wild crashes without AGENT_STATE_EVENT's Direction) is exercised as in production: in
+/// AGENT_STATE_EVENT the Direction of the agent's call (tag 244, from protocol version 16 — absent below, as
+/// the field did not exist). `optional_fields = false` leaves every optional floating field of AGENT_STATE_EVENT
+/// out (Direction, Duration, NextAgentState, ActiveTerminal, MaxBeyondTaskLimit, AgentIDLong; the identifying
+/// AgentID, AgentExtension, AgentInstrument, CTIClientSignature and the skill groups stay) to test a client's
+/// tolerance of their absence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FidelityConfig {
+    /// Send the optional fields a real CTI Server fills. Default true.
+    pub optional_fields: bool,
+}
+
+impl Default for FidelityConfig {
+    fn default() -> Self {
+        FidelityConfig {
+            optional_fields: true,
         }
     }
 }

@@ -539,7 +539,8 @@ impl Core {
             let bytes = if let Some((_, b)) = cache.iter().find(|(v, _)| *v == s.version) {
                 b.clone()
             } else {
-                let Some(b) = encode(&ev.message, s.version) else {
+                let shaped = crate::fidelity::shape(&ev.message, s.version, &self.cfg.fidelity);
+                let Some(b) = encode(&shaped, s.version) else {
                     continue;
                 };
                 cache.push((s.version, b.clone()));

@@ -25,6 +25,7 @@ pub mod control;
 pub(crate) mod core;
 pub mod engine;
 mod fanout;
+mod fidelity;
 mod fine_clock;
 mod handle;
 mod net;

@@ -152,9 +152,16 @@ pub fn check_stream(changes: &[Change]) -> Result<(BTreeSet<CallKey>, usize), St
                     return Err(format!("second CallBegan for live {k}"));
                 }
             }
-            Change::CallChanged(k) => {
+            Change::CallDiscovered { key, .. } => {
+                if !live.insert(key.clone()) {
+                    return Err(format!("CallDiscovered for live {key}"));
+                }
+            }
+            Change::CallChanged(k)
+            | Change::CallSuspended(k)
+            | Change::CallResumed { key: k, .. } => {
                 if !live.contains(k) {
-                    return Err(format!("CallChanged for {k}, not live"));
+                    return Err(format!("{c:?} for {k}, not live"));
                 }
             }
             Change::CallRekeyed { from, to } => {

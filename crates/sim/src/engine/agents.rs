@@ -255,7 +255,7 @@ impl Engine {
                 agent.reported = new;
             }
             if let Some(agent) = self.agents.get(a) {
-                let msg = messages::agent_state(agent, sig);
+                let msg = messages::agent_state(agent, sig, self.direction_of(a));
                 self.emit(out, group, p, vec![a], msg);
             }
         }

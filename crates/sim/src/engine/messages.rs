@@ -2,9 +2,9 @@
 //! [`CtiString`]s (cheap); nothing is formatted here.
 
 use cti_proto::constants::{
-    AgentAvailabilityStatus, AgentMode, AgentState, CallState, CalledPartyDisposition,
-    DeviceIdType, EventCause, LocalConnectionState, NULL_SERVICE, PgStatus, SilentMonitorStatus,
-    SystemEventId,
+    AgentAvailabilityStatus, AgentDirection, AgentMode, AgentState, CallState,
+    CalledPartyDisposition, DeviceIdType, EventCause, LocalConnectionState, NULL_SERVICE, PgStatus,
+    SilentMonitorStatus, SystemEventId,
 };
 use cti_proto::message::{
     AgentSkillGroup, AgentStateEvent, BeginCallEvent, CallClearedEvent, CallConferencedEvent,
@@ -52,8 +52,14 @@ fn num_tasks(agent: &Agent) -> u32 {
     u32::try_from(agent.calls.len()).unwrap_or(u32::MAX)
 }
 
-/// AGENT_STATE_EVENT for the agent's current state; `sig` = the client that caused the change.
-pub(super) fn agent_state(agent: &Agent, sig: Option<&CtiString>) -> Message {
+/// AGENT_STATE_EVENT for the agent's current state; `sig` = the client that caused the change; `direction` =
+/// the Direction of its call (left out below v16, and with `[fidelity] optional_fields = false`, when the event
+/// is delivered: `crate::fidelity`).
+pub(super) fn agent_state(
+    agent: &Agent,
+    sig: Option<&CtiString>,
+    direction: AgentDirection,
+) -> Message {
     let (sg, sg_id) = agent.main_skill_group();
     let mut m = AgentStateEvent::default();
     m.monitor_id = 0;
@@ -78,6 +84,7 @@ pub(super) fn agent_state(agent: &Agent, sig: Option<&CtiString>) -> Message {
     m.agent_id = Some(agent.id.clone());
     m.agent_extension = Some(agent.ext.clone());
     m.agent_instrument = Some(agent.instrument.clone());
+    m.direction = Some(direction);
     m.flt_skill_groups = agent
         .skill_groups
         .iter()
@@ -530,7 +537,11 @@ pub(super) fn snapshot_call_conf(invoke_id: u32, c: &Call) -> Message {
     Message::from(m)
 }
 
-/// SNAPSHOT_DEVICE_CONF: (call, state of the device's connection) for each call at the device.
+/// At most this many calls in one SNAPSHOT_DEVICE_CONF (NumCalls ≤ 16, facts §4.6).
+const MAX_DEVICE_CALLS: usize = 16;
+
+/// SNAPSHOT_DEVICE_CONF: (call, state of the device's connection) for each call at the device (at most
+/// [`MAX_DEVICE_CALLS`]).
 pub(super) fn snapshot_device_conf<'a>(
     invoke_id: u32,
     calls: impl Iterator<Item = (&'a Call, LocalConnectionState)>,
@@ -538,6 +549,7 @@ pub(super) fn snapshot_device_conf<'a>(
     let mut m = SnapshotDeviceConf::default();
     m.invoke_id = invoke_id;
     m.calls = calls
+        .take(MAX_DEVICE_CALLS)
         .map(|(c, state)| {
             let mut d = DeviceCall::default();
             d.call_connection_call_id = c.id;

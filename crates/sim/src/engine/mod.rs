@@ -26,6 +26,7 @@ mod calls;
 mod complete;
 mod control;
 mod control_calls;
+mod direction;
 mod flow;
 mod inbound;
 mod messages;

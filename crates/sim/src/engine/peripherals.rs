@@ -209,7 +209,7 @@ impl Engine {
             if agent.reported != agent.state {
                 agent.reported = agent.state;
                 if let Some(agent) = self.agents.get(a) {
-                    let msg = messages::agent_state(agent, None);
+                    let msg = messages::agent_state(agent, None, self.direction_of(a));
                     self.emit(out, g, p, vec![a], msg);
                 }
             }
