@@ -43,6 +43,7 @@ pub mod error;
 mod floating;
 pub mod frame;
 pub mod groups;
+pub mod layout;
 pub mod message;
 pub mod named;
 pub mod raw;
@@ -58,6 +59,7 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, Fram
 pub use floating::FloatValue;
 pub use frame::{Frame, FrameDecoder, HEADER_LEN};
 pub use groups::{Connection, ConnectionRef, EccRef};
+pub use layout::{WireLayout, WireSuffix};
 pub use message::{Message, MessageKind};
 pub use named::{NamedArray, NamedVariable};
 pub use raw::{RawBytes, RawField};

@@ -83,6 +83,11 @@ pub trait FixedWire: Sized + Copy {
     fn from_be_slice(data: &[u8]) -> Option<Self>;
     /// Appends the big-endian form.
     fn put(self, buf: &mut BytesMut);
+    /// True when `data` (of `SIZE` bytes) is what [`put`](FixedWire::put) writes for the value it reads as.
+    fn canonical(data: &[u8]) -> bool {
+        let _ = data;
+        true
+    }
 }
 
 macro_rules! fixed_int {
@@ -108,6 +113,9 @@ impl FixedWire for bool {
     }
     fn put(self, buf: &mut BytesMut) {
         buf.put_u16(u16::from(self));
+    }
+    fn canonical(data: &[u8]) -> bool {
+        matches!(data, [0, 0 | 1])
     }
 }
 
