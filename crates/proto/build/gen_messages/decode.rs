@@ -177,6 +177,20 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         let _ = writeln!(s, "        Ok(m)\n    }}\n");
         return;
     }
+    if has_lone_member(m, tuples) {
+        let _ = writeln!(
+            s,
+            "        let mut prev = u32::MAX; // the tag before: a lone member follows no tuple member"
+        );
+    }
+    for f in &m.floats {
+        if let FloatItem::Tuples { name, .. } = f {
+            let _ = writeln!(
+                s,
+                "        let mut open_{name} = 0u32; // the members the last element has"
+            );
+        }
+    }
     let _ = writeln!(
         s,
         "        let mut lay = Tracker::new(r.position());\n        while r.remaining() > 0 {{"
@@ -193,6 +207,10 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         );
     } else {
         let _ = writeln!(s, "            let f = floating::next(&mut r, width, MT)?;");
+    }
+    let lone = has_lone_member(m, tuples);
+    if lone {
+        let _ = writeln!(s, "            let this = u32::from(f.tag);");
     }
     let _ = writeln!(s, "            match f.tag {{");
     for (rank, f) in m.floats.iter().enumerate() {
@@ -225,17 +243,30 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 let n = t.members.len();
                 for (i, mem) in t.members.iter().enumerate() {
                     let label = format!("{name}.{}", mem.field);
+                    // A member goes to the last element (a new one for the first member); one the last element
+                    // already has is not overwritten: it falls through (to a lone single field, or unknown).
+                    let bit = 1u32 << i;
                     let store = if i == 0 {
                         format!(
-                            "m.{name}.push({tuple} {{ {}: v, ..Default::default() }});",
+                            "m.{name}.push({tuple} {{ {}: v, ..Default::default() }});\n                        open_{name} = 1;",
                             mem.field
                         )
                     } else {
-                        format!("floating::tuple_slot(&mut m.{name}).{} = v;", mem.field)
+                        format!(
+                            "floating::tuple_slot(&mut m.{name}).{} = v;\n                        open_{name} |= {bit};",
+                            mem.field
+                        )
+                    };
+                    let guard = match m.lone_member(tuples, mem.tag.value) {
+                        Some((_, before)) if i > 0 => {
+                            format!(" if open_{name} & {bit} == 0 && prev == {before}")
+                        }
+                        _ if i > 0 => format!(" if open_{name} & {bit} == 0"),
+                        _ => String::new(),
                     };
                     let _ = writeln!(
                         s,
-                        "                {} => {{ // {}\n                    if let Some(v) = floating::take(f, MT, {label:?}, Slot::Member({rank}, {i}, {n}), &mut lay, &mut m.unknown_fields) {{\n                        {store}\n                    }}\n                }}",
+                        "                {}{guard} => {{ // {}\n                    if let Some(v) = floating::take(f, MT, {label:?}, Slot::Member({rank}, {i}, {n}), &mut lay, &mut m.unknown_fields) {{\n                        {store}\n                    }}\n                }}",
                         mem.tag.value, mem.tag.name
                     );
                 }
@@ -244,7 +275,8 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     }
     let _ = writeln!(
         s,
-        "                _ => floating::unknown(f, &mut lay, &mut m.unknown_fields),\n            }}\n            lay.next();\n        }}"
+        "                _ => floating::unknown(f, &mut lay, &mut m.unknown_fields),\n            }}\n            lay.next();{}\n        }}",
+        if lone { "\n            prev = this;" } else { "" }
     );
     for f in &m.fixed {
         if let FixedItem::Count { list, .. } = f {
@@ -270,4 +302,12 @@ pub(super) fn write_tag(tag: &TagRef, alt: &Option<TagRef>) -> String {
         ),
         _ => tag.value.to_string(),
     }
+}
+
+/// True when a single field of `m` shares its tag with a tuple member (see `MessageDef::lone_member`).
+pub(super) fn has_lone_member(m: &MessageDef, tuples: &[TupleDef]) -> bool {
+    m.floats.iter().any(|f| match f {
+        FloatItem::Single { tag, .. } => m.lone_member(tuples, tag.value).is_some(),
+        _ => false,
+    })
 }

@@ -174,19 +174,35 @@ fn floats_in_order(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 let Some(t) = tuples.iter().find(|t| &t.name == tuple) else {
                     continue;
                 };
+                // As the decoder: the first member begins the next element, the others fill the last one
+                // (element 0 when none has begun), each at most once.
                 let _ = writeln!(
                     s,
-                    "        let mut next_{name} = [0usize; {}];",
-                    t.members.len()
+                    "        let mut elems_{name} = 0usize;\n        let mut open_{name} = 0u32;"
                 );
                 for (i, mem) in t.members.iter().enumerate() {
+                    let label = format!("{name}.{}", mem.field);
+                    if i == 0 {
+                        let _ = writeln!(
+                            arms,
+                            "                {} if elems_{name} < self.{name}.len() => {{\n                    if let Some(t) = self.{name}.get(elems_{name}) {{\n                        w.field_at(tag, &t.{}, {}, {label:?}, suffix)?;\n                    }}\n                    elems_{name} += 1;\n                    open_{name} = 1;\n                }}",
+                            mem.tag.value,
+                            mem.field,
+                            mem.kind.max(),
+                        );
+                        continue;
+                    }
+                    let bit = 1u32 << i;
+                    let lone = match m.lone_member(tuples, mem.tag.value) {
+                        Some((_, before)) => format!(" && before == {before}"),
+                        None => String::new(),
+                    };
                     let _ = writeln!(
                         arms,
-                        "                {} if next_{name}[{i}] < self.{name}.len() => {{\n                    if let Some(t) = self.{name}.get(next_{name}[{i}]) {{\n                        w.field_at(tag, &t.{}, {}, {:?}, suffix)?;\n                    }}\n                    next_{name}[{i}] += 1;\n                }}",
+                        "                {} if !self.{name}.is_empty() && open_{name} & {bit} == 0{lone} => {{\n                    elems_{name} = elems_{name}.max(1);\n                    if let Some(t) = self.{name}.get(elems_{name} - 1) {{\n                        w.field_at(tag, &t.{}, {}, {label:?}, suffix)?;\n                    }}\n                    open_{name} |= {bit};\n                }}",
                         mem.tag.value,
                         mem.field,
                         mem.kind.max(),
-                        format!("{name}.{}", mem.field)
                     );
                 }
             }
@@ -194,7 +210,17 @@ fn floats_in_order(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     }
     let _ = writeln!(s, "        let mut next_unknown = 0usize;");
     let _ = writeln!(s, "        let order = walk.order;");
+    let lone = super::decode::has_lone_member(m, tuples);
+    if lone {
+        let _ = writeln!(s, "        let mut prev = u32::MAX;");
+    }
     let _ = writeln!(s, "        for (at, &tag) in order.iter().enumerate() {{");
+    if lone {
+        let _ = writeln!(
+            s,
+            "            let before = prev;\n            prev = u32::from(tag);"
+        );
+    }
     let _ = writeln!(s, "            if walk.is_unknown(at) {{");
     let _ = writeln!(
         s,
@@ -236,7 +262,7 @@ fn floats_rest(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 };
                 let _ = writeln!(
                     s,
-                    "        for t in self.{name}.iter().skip(next_{name}.iter().copied().max().unwrap_or(0)) {{"
+                    "        for t in self.{name}.iter().skip(elems_{name}) {{"
                 );
                 for mem in &t.members {
                     let _ = writeln!(
