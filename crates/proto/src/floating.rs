@@ -369,6 +369,18 @@ pub(crate) fn fixed<T: FixedWire>(
     })
 }
 
+/// Reads a BOOL fixed-part field, keeping a value other than 0 or 1 in the layout.
+#[inline]
+pub(crate) fn fixed_bool(
+    r: &mut Reader<'_>,
+    mt: MessageType,
+    field: &'static str,
+    lay: &mut Tracker,
+) -> Result<bool, DecodeError> {
+    let raw: u16 = fixed(r, mt, field)?;
+    Ok(lay.fixed_bool(field, raw))
+}
+
 #[cold]
 fn truncated(
     mt: MessageType,

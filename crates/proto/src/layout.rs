@@ -12,6 +12,7 @@
 //!   bytes after the value, by position in `order`, written back instead of the single NUL while the value is
 //!   unchanged;
 //! * a fixed-part count did not agree with its list → `counts`: the count as received, written back as is;
+//! * a fixed-part BOOL was neither 0 nor 1 → `bools`: its value as received (it reads as true);
 //! * a floating field's data did not fit its documented type (a 12-byte SendingPort where the reference says
 //!   UINT, a BOOL of 2, a NAMEDVAR without a NUL) → it is kept as an unknown field, and `warnings` says so.
 //!
@@ -47,6 +48,9 @@ pub struct WireLayout {
     /// Fixed-part counts that did not agree with their lists, by list name, as received.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub counts: BTreeMap<String, u32>,
+    /// BOOL fixed fields whose value was neither 0 nor 1 (read as true), by field name, as received.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub bools: BTreeMap<String, u16>,
     /// What the reader kept as an unknown field although its tag is known, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -96,11 +100,13 @@ pub(crate) struct Tracker {
     unknown_at: Vec<usize>,
     data: Vec<WireSuffix>,
     counts: BTreeMap<String, u32>,
+    bools: BTreeMap<String, u16>,
     warnings: Vec<String>,
 }
 
 impl Tracker {
-    /// A tracker for the floating part that starts at body offset `start`.
+    /// A tracker for a message whose floating part starts at body offset `start` (see
+    /// [`floating_from`](Tracker::floating_from)).
     #[inline]
     pub fn new(start: usize) -> Self {
         Tracker {
@@ -112,8 +118,24 @@ impl Tracker {
             unknown_at: Vec::new(),
             data: Vec::new(),
             counts: BTreeMap::new(),
+            bools: BTreeMap::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// The floating part starts at body offset `start`.
+    #[inline]
+    pub fn floating_from(&mut self, start: usize) {
+        self.start = start;
+    }
+
+    /// The BOOL fixed field `field` read as `raw`: kept when it is neither 0 nor 1.
+    #[inline]
+    pub fn fixed_bool(&mut self, field: &str, raw: u16) -> bool {
+        if raw > 1 {
+            self.bools.insert(field.to_string(), raw);
+        }
+        raw != 0
     }
 
     /// The field just read is in `slot`: still the documented order?
@@ -199,7 +221,8 @@ impl Tracker {
     #[inline]
     pub fn finish(self, body: &Bytes, width: FloatWidth) -> Option<Box<WireLayout>> {
         let in_order = self.in_order && self.member == 0 && self.data.is_empty();
-        if in_order && self.warnings.is_empty() && self.counts.is_empty() {
+        if in_order && self.warnings.is_empty() && self.counts.is_empty() && self.bools.is_empty()
+        {
             return None;
         }
         Some(Box::new(self.into_layout(in_order, body, width)))
@@ -217,6 +240,7 @@ impl Tracker {
             unknown_at,
             data: self.data,
             counts: self.counts,
+            bools: self.bools,
             warnings: self.warnings,
         }
     }
@@ -251,6 +275,7 @@ pub(crate) struct Walk<'a> {
     unknown_at: &'a [usize],
     data: &'a [WireSuffix],
     counts: Option<&'a BTreeMap<String, u32>>,
+    bools: Option<&'a BTreeMap<String, u16>>,
 }
 
 impl<'a> Walk<'a> {
@@ -263,12 +288,14 @@ impl<'a> Walk<'a> {
                 unknown_at: &[],
                 data: &[],
                 counts: None,
+                bools: None,
             },
             Some(l) => Walk {
                 order: &l.order,
                 unknown_at: &l.unknown_at,
                 data: &l.data,
                 counts: Some(&l.counts).filter(|c| !c.is_empty()),
+                bools: Some(&l.bools).filter(|b| !b.is_empty()),
             },
         }
     }
@@ -310,6 +337,17 @@ impl<'a> Walk<'a> {
             .and_then(|c| c.get(list))
             .and_then(|&n| usize::try_from(n).ok())
             .unwrap_or(len)
+    }
+
+    /// The wire value of the BOOL fixed field `field`: as received when the layout has it and it still reads
+    /// as `value`.
+    #[inline]
+    pub fn fixed_bool(&self, field: &str, value: bool) -> u16 {
+        self.bools
+            .and_then(|b| b.get(field))
+            .copied()
+            .filter(|&raw| (raw != 0) == value)
+            .unwrap_or(u16::from(value))
     }
 }
 

@@ -111,9 +111,23 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     );
     let _ = writeln!(s, "        let _ = (version, width);");
     let _ = writeln!(s, "        let mut r = Reader::new(body);");
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "        let mut lay = Tracker::new(0);");
+    }
     let mut inits = Vec::new();
     for f in &m.fixed {
         match f {
+            FixedItem::Field {
+                name,
+                ty,
+                since: None,
+            } if ty.rust == "bool" && m.rest_u32.is_none() => {
+                let _ = writeln!(
+                    s,
+                    "        let {name}: bool = floating::fixed_bool(&mut r, MT, {name:?}, &mut lay)?;"
+                );
+                inits.push(name.clone());
+            }
             FixedItem::Field {
                 name,
                 ty,
@@ -193,7 +207,7 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     }
     let _ = writeln!(
         s,
-        "        let mut lay = Tracker::new(r.position());\n        while r.remaining() > 0 {{"
+        "        lay.floating_from(r.position());\n        while r.remaining() > 0 {{"
     );
     if m.lenient_tail {
         let _ = writeln!(s, "            let start = r.position();");

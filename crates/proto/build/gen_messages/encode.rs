@@ -27,6 +27,13 @@ pub(super) fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     for f in &m.fixed {
         match f {
             FixedItem::Field {
+                name,
+                ty,
+                since: None,
+            } if ty.rust == "bool" && m.rest_u32.is_none() => {
+                let _ = writeln!(s, "        walk.fixed_bool({name:?}, self.{name}).put(buf);");
+            }
+            FixedItem::Field {
                 name, since: None, ..
             } => {
                 let _ = writeln!(s, "        self.{name}.put(buf);");
