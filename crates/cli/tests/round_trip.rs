@@ -216,7 +216,10 @@ fn decode_then_encode_is_byte_identical_on_real_frames() {
     for (version, frame) in REAL_FRAMES {
         let v = version.to_string();
         let wire: String = frame.split_whitespace().collect();
-        let decoded = cti(&["decode", "--hex", "--version", &v, "--show-secrets"], wire.as_bytes());
+        let decoded = cti(
+            &["decode", "--hex", "--version", &v, "--show-secrets"],
+            wire.as_bytes(),
+        );
         let (code, json, err) = text(&decoded);
         assert_eq!(code, Some(0), "decode at v{version}: {err}\n{wire}");
         let encoded = cti(&["encode", "--hex", "--version", &v], json.as_bytes());

@@ -5,8 +5,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::constants::{MessageType, Tag};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-use crate::layout::{Exactness, Slot, Tracker};
 use crate::frame::HEADER_LEN;
+use crate::layout::{Exactness, Slot, Tracker};
 use crate::named::{self, MAX_VARIABLE_NAME, MAX_VARIABLE_VALUE, NamedArray, NamedVariable};
 use crate::raw::{RawBytes, RawField};
 use crate::secret::{Secret, SecretString};
@@ -623,9 +623,9 @@ impl<'a> Writer<'a> {
             return self.field(tag, v, max, field);
         };
         let len = v.body_len() + suffix.len();
-        let checked = v.check(usize::MAX).and_then(|()| {
-            if max > 0 { too_long(len, max) } else { Ok(()) }
-        });
+        let checked = v
+            .check(usize::MAX)
+            .and_then(|()| if max > 0 { too_long(len, max) } else { Ok(()) });
         checked.map_err(|kind| EncodeError {
             message_type: self.mt,
             field,

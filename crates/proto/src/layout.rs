@@ -221,8 +221,7 @@ impl Tracker {
     #[inline]
     pub fn finish(self, body: &Bytes, width: FloatWidth) -> Option<Box<WireLayout>> {
         let in_order = self.in_order && self.member == 0 && self.data.is_empty();
-        if in_order && self.warnings.is_empty() && self.counts.is_empty() && self.bools.is_empty()
-        {
+        if in_order && self.warnings.is_empty() && self.counts.is_empty() && self.bools.is_empty() {
             return None;
         }
         Some(Box::new(self.into_layout(in_order, body, width)))
@@ -233,7 +232,10 @@ impl Tracker {
         let (order, unknown_at) = if in_order {
             (Vec::new(), Vec::new())
         } else {
-            (tags(body.get(self.start..).unwrap_or_default(), width), self.unknown_at)
+            (
+                tags(body.get(self.start..).unwrap_or_default(), width),
+                self.unknown_at,
+            )
         };
         WireLayout {
             order,
@@ -396,7 +398,10 @@ mod tests {
         t.next();
         t.slot(Slot::Field(1));
         let l = t.finish(&Bytes::from_static(&[7, 0, 1, 1, 9]), FloatWidth::Narrow);
-        assert_eq!(l.map(|l| (l.order, l.unknown_at)), Some((vec![7, 1], vec![0])));
+        assert_eq!(
+            l.map(|l| (l.order, l.unknown_at)),
+            Some((vec![7, 1], vec![0]))
+        );
     }
 
     #[test]

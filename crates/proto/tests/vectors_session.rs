@@ -262,7 +262,10 @@ fn open_conf_lone_multiline_agent_control_and_pairs_out_of_step() {
             Peripheral::new(5001, MULTILINE_AGENT_CONTROL_MULTILINE)
         ]
     );
-    assert_eq!(got.wire.as_ref().map(|w| w.order.clone()), Some(vec![228, 208, 208, 224]));
+    assert_eq!(
+        got.wire.as_ref().map(|w| w.order.clone()),
+        Some(vec![228, 208, 208, 224])
+    );
     let again = Message::from(*got).to_bytes(19).unwrap();
     assert_eq!(show(&again), show(&out_of_step));
 }
@@ -606,10 +609,7 @@ fn numeric_floating_field_with_wrong_length() {
                 .to_string()
         ]
     );
-    assert_eq!(
-        show(&Message::from(*m).to_bytes(19).unwrap()),
-        show(&bytes)
-    );
+    assert_eq!(show(&Message::from(*m).to_bytes(19).unwrap()), show(&bytes));
 }
 
 /// An over-long string is refused on encode, naming the field, and nothing is written.

@@ -88,14 +88,12 @@ fn json_absent_gated_field_is_the_default_null_the_older_shape() {
 /// message is written back unchanged.
 #[test]
 fn sending_port_as_a_string_is_kept_as_unknown_with_a_warning() {
-    let bytes = hex(
-        "00000049 00000074
+    let bytes = hex("00000049 00000074
          00000000 00001388 00004000 0001 0000 0000fa00 0000 00000014 0004 0000 01000001
          19 05 33303031 00
          05 05 31303031 00
          7d 09 31302e302e302e35 00
-         7e 0c 3136333834 00000000000000",
-    );
+         7e 0c 3136333834 00000000000000");
     // 8 + 34 fixed + 7 + 7 + 11 = offset 67 of the SendingPort field.
     let m = decode_one(&bytes, 19);
     let Message::RtpStartedEvent(rtp) = &m else {
@@ -139,17 +137,15 @@ fn sending_port_as_a_string_is_kept_as_unknown_with_a_warning() {
 #[test]
 fn fixed_part_and_framing_errors_stay_errors() {
     let short = hex("00000004 00000074 00000000");
-    let e = Message::decode_body(MessageType(116), &Bytes::from(short[8..].to_vec()), 19)
-        .unwrap_err();
+    let e =
+        Message::decode_body(MessageType(116), &Bytes::from(short[8..].to_vec()), 19).unwrap_err();
     assert_eq!(e.field, "peripheral_id");
     // A floating field whose data runs past the end of the body.
-    let cut = hex(
-        "00000026 00000074
+    let cut = hex("00000026 00000074
          00000000 00001388 00004000 0001 0000 0000fa00 0000 00000014 0004 0000 01000001
-         19 05 3330",
-    );
-    let e = Message::decode_body(MessageType(116), &Bytes::from(cut[8..].to_vec()), 19)
-        .unwrap_err();
+         19 05 3330");
+    let e =
+        Message::decode_body(MessageType(116), &Bytes::from(cut[8..].to_vec()), 19).unwrap_err();
     assert_eq!((e.field, e.offset), ("floating field data", 42));
 }
 
@@ -171,7 +167,10 @@ fn a_real_client_open_req_round_trips_byte_for_byte() {
     assert_eq!(&m.to_bytes(24).unwrap()[..], &bytes[..]);
     // The password is redacted in JSON and its layout says only that it had no NUL.
     let text = serde_json::to_string(&m).unwrap();
-    assert!(!text.contains("secret") && !text.contains("736563726574"), "{text}");
+    assert!(
+        !text.contains("secret") && !text.contains("736563726574"),
+        "{text}"
+    );
     let shown = cti_proto::secret::reveal(|| serde_json::to_string(&m).unwrap());
     let back: Message = serde_json::from_str(&shown).unwrap();
     assert_eq!(&back.to_bytes(24).unwrap()[..], &bytes[..]);
@@ -187,7 +186,8 @@ fn a_real_client_open_req_round_trips_byte_for_byte() {
 /// A fixed-part BOOL of 2 reads as true and is written back as 2; set to false it is written as 0.
 #[test]
 fn a_fixed_bool_of_two_is_written_back_as_two() {
-    let bytes = hex("0000001a 00000004 00000001 00000010 00000000 00000000 65a0bc00 0002 0011 0003");
+    let bytes =
+        hex("0000001a 00000004 00000001 00000010 00000000 00000000 65a0bc00 0002 0011 0003");
     let mut m = decode_one(&bytes, 15);
     let Message::OpenConf(conf) = &mut m else {
         panic!("OPEN_CONF expected")

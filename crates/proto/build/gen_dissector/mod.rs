@@ -102,12 +102,24 @@ fn layout(s: &mut String, m: &MessageDef, ms: &Messages, c: &Constants) {
                     continue;
                 };
                 for (i, mem) in t.members.iter().enumerate() {
-                    let mut first = if i == 0 { ", first = true".to_string() } else { String::new() };
-                    if let Some((single, before)) = m.lone_member(&ms.tuples, mem.tag.value).filter(|_| i > 0) {
-                        let spec = m.floats.iter().find_map(|g| match g {
-                            FloatItem::Single { name, kind, .. } if *name == single => Some(value_spec(kind, c)),
-                            _ => None,
-                        }).unwrap_or_default();
+                    let mut first = if i == 0 {
+                        ", first = true".to_string()
+                    } else {
+                        String::new()
+                    };
+                    if let Some((single, before)) =
+                        m.lone_member(&ms.tuples, mem.tag.value).filter(|_| i > 0)
+                    {
+                        let spec = m
+                            .floats
+                            .iter()
+                            .find_map(|g| match g {
+                                FloatItem::Single { name, kind, .. } if *name == single => {
+                                    Some(value_spec(kind, c))
+                                }
+                                _ => None,
+                            })
+                            .unwrap_or_default();
                         first = format!(", after = {before}, lone = {{{single:?}, {spec:?}}}");
                     }
                     let _ = writeln!(

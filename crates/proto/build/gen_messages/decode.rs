@@ -233,7 +233,10 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 let (pat, check) = match alt {
                     Some(a) => (
                         format!("{} | {}", tag.value, a.value),
-                        format!("lay.tag(f.tag == ({}));\n                    ", write_tag(tag, alt)),
+                        format!(
+                            "lay.tag(f.tag == ({}));\n                    ",
+                            write_tag(tag, alt)
+                        ),
                     ),
                     None => (tag.value.to_string(), String::new()),
                 };
@@ -290,7 +293,11 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     let _ = writeln!(
         s,
         "                _ => floating::unknown(f, &mut lay, &mut m.unknown_fields),\n            }}\n            lay.next();{}\n        }}",
-        if lone { "\n            prev = this;" } else { "" }
+        if lone {
+            "\n            prev = this;"
+        } else {
+            ""
+        }
     );
     for f in &m.fixed {
         if let FixedItem::Count { list, .. } = f {

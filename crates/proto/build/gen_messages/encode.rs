@@ -31,7 +31,10 @@ pub(super) fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 ty,
                 since: None,
             } if ty.rust == "bool" && m.rest_u32.is_none() => {
-                let _ = writeln!(s, "        walk.fixed_bool({name:?}, self.{name}).put(buf);");
+                let _ = writeln!(
+                    s,
+                    "        walk.fixed_bool({name:?}, self.{name}).put(buf);"
+                );
             }
             FixedItem::Field {
                 name, since: None, ..
@@ -158,10 +161,7 @@ fn floats_in_order(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                     Some(a) => format!("{} | {}", tag.value, a.value),
                     None => tag.value.to_string(),
                 };
-                let _ = writeln!(
-                    s,
-                    "        let mut done_{name} = false;"
-                );
+                let _ = writeln!(s, "        let mut done_{name} = false;");
                 let _ = writeln!(
                     arms,
                     "                {pat} if !done_{name} && self.{name}.is_some() => {{\n                    done_{name} = true;\n                    if let Some(v) = &self.{name} {{\n                        w.field_at(tag, v, {}, {name:?}, suffix)?;\n                    }}\n                }}",
@@ -234,7 +234,10 @@ fn floats_in_order(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         "                if let Some(u) = self.unknown_fields.get(next_unknown) {{\n                    w.raw(u)?;\n                }}\n                next_unknown += 1;\n                continue;\n            }}"
     );
     let _ = writeln!(s, "            let suffix = walk.suffix(at);");
-    let _ = writeln!(s, "            match tag {{\n{arms}                _ => {{}}\n            }}\n        }}");
+    let _ = writeln!(
+        s,
+        "            match tag {{\n{arms}                _ => {{}}\n            }}\n        }}"
+    );
 }
 
 /// What the walk did not write (everything, for a message built in code), in the documented order: singles,

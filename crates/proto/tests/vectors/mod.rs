@@ -135,7 +135,11 @@ pub fn assert_lenient(
     let back = got
         .to_bytes(version)
         .unwrap_or_else(|e| panic!("re-encode of the decoded message at v{version}: {e}"));
-    assert_eq!(show(&back), show(wire), "decoded message written back at v{version}");
+    assert_eq!(
+        show(&back),
+        show(wire),
+        "decoded message written back at v{version}"
+    );
     let layout = got.take_wire().expect("a wire layout");
     assert_eq!(&got, expected, "decoded value at v{version}");
     let written = expected
