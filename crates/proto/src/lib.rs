@@ -7,8 +7,11 @@
 //!
 //! * Floating fields use 1-byte tag/length below version 20 and 2-byte from 20 on ([`FloatWidth`]).
 //! * Lenient reader, strict writer: strings with or without NUL, both tag numbers where the sources conflict,
-//!   unknown tags and unknown messages kept and written back byte for byte; a value that does not fit its
-//!   documented maximum is an encode error, never silently truncated.
+//!   unknown tags and unknown messages kept; a floating field whose data does not fit its type kept as an unknown
+//!   field with a warning; a value that does not fit its documented maximum is an encode error, never silently
+//!   truncated.
+//! * A decoded message is written back as the bytes it came from (floating order, NULs, counts, the K20 shape:
+//!   its [`WireLayout`]); a message built in code gets the documented layout.
 //! * Messages over the maximum size are refused from the header, before any allocation.
 //!
 //! ```
