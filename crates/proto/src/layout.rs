@@ -76,8 +76,8 @@ pub enum Exactness<'d> {
     Exact,
     /// The value's bytes, then these bytes instead of the single NUL.
     Suffix(&'d [u8]),
-    /// The data does not fit the type (a BOOL neither 0 nor 1).
-    Invalid(DecodeErrorKind),
+    /// The data does not fit the type (a BOOL neither 0 nor 1: [`DecodeErrorKind::NotCanonical`]).
+    Invalid,
 }
 
 /// Where a floating field belongs in the documented order: its line in the table (`rank`), and for a tuple
@@ -90,18 +90,15 @@ pub(crate) enum Slot {
     Member(u16, u8, u8),
 }
 
-/// Collects a message's layout while its floating part is decoded.
+/// Collects a message's layout while its floating part is decoded. The common case (the documented layout) costs
+/// a few comparisons per field and nothing to drop; anything else goes into a layout allocated on first need.
 pub(crate) struct Tracker {
     start: usize,
     index: usize,
     last: u16,
     member: u8,
     in_order: bool,
-    unknown_at: Vec<usize>,
-    data: Vec<WireSuffix>,
-    counts: BTreeMap<String, u32>,
-    bools: BTreeMap<String, u16>,
-    warnings: Vec<String>,
+    rare: Option<Box<WireLayout>>,
 }
 
 impl Tracker {
@@ -115,11 +112,7 @@ impl Tracker {
             last: 0,
             member: 0,
             in_order: true,
-            unknown_at: Vec::new(),
-            data: Vec::new(),
-            counts: BTreeMap::new(),
-            bools: BTreeMap::new(),
-            warnings: Vec::new(),
+            rare: None,
         }
     }
 
@@ -129,11 +122,15 @@ impl Tracker {
         self.start = start;
     }
 
+    fn rare(&mut self) -> &mut WireLayout {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
     /// The BOOL fixed field `field` read as `raw`: kept when it is neither 0 nor 1.
     #[inline]
     pub fn fixed_bool(&mut self, field: &str, raw: u16) -> bool {
         if raw > 1 {
-            self.bools.insert(field.to_string(), raw);
+            self.rare().bools.insert(field.to_string(), raw);
         }
         raw != 0
     }
@@ -170,7 +167,8 @@ impl Tracker {
     /// The field just read is kept as an unknown field.
     #[inline]
     pub fn unknown(&mut self) {
-        self.unknown_at.push(self.index);
+        let index = self.index;
+        self.rare().unknown_at.push(index);
         self.slot(Slot::Field(u16::MAX));
     }
 
@@ -186,21 +184,25 @@ impl Tracker {
     ) {
         let tag_name = Tag(tag).name().unwrap_or("tag");
         let tag_name = tag_name.strip_suffix("_TAG").unwrap_or(tag_name);
-        self.warnings.push(format!(
+        let index = self.index;
+        let rare = self.rare();
+        rare.warnings.push(format!(
             "{mt}: {field}: {tag_name} (tag {tag}) at offset {}: {kind}; kept as an unknown field",
             offset + HEADER_LEN
         ));
+        rare.unknown_at.push(index);
         self.in_order = false;
-        self.unknown_at.push(self.index);
     }
 
     /// The field just read ends with `suffix` instead of a single NUL.
     #[cold]
     pub fn suffix(&mut self, suffix: &[u8]) {
-        self.data.push(WireSuffix {
-            at: self.index,
+        let at = self.index;
+        self.rare().data.push(WireSuffix {
+            at,
             suffix: RawBytes::from(suffix),
         });
+        self.in_order = false;
     }
 
     /// Moves on to the next floating field.
@@ -213,38 +215,42 @@ impl Tracker {
     #[inline]
     pub fn count(&mut self, list: &str, count: u32, len: usize) {
         if usize::try_from(count).ok() != Some(len) {
-            self.counts.insert(list.to_string(), count);
+            self.rare().counts.insert(list.to_string(), count);
         }
     }
 
     /// The layout, or `None` when the documented layout gives the same bytes.
     #[inline]
     pub fn finish(self, body: &Bytes, width: FloatWidth) -> Option<Box<WireLayout>> {
-        let in_order = self.in_order && self.member == 0 && self.data.is_empty();
-        if in_order && self.warnings.is_empty() && self.counts.is_empty() && self.bools.is_empty() {
-            return None;
+        let in_order = self.in_order && self.member == 0;
+        match self.rare {
+            None if in_order => None,
+            rare => Self::layout(rare.unwrap_or_default(), in_order, self.start, body, width),
         }
-        Some(Box::new(self.into_layout(in_order, body, width)))
     }
 
     #[cold]
-    fn into_layout(self, in_order: bool, body: &Bytes, width: FloatWidth) -> WireLayout {
-        let (order, unknown_at) = if in_order {
-            (Vec::new(), Vec::new())
+    fn layout(
+        mut l: Box<WireLayout>,
+        in_order: bool,
+        start: usize,
+        body: &Bytes,
+        width: FloatWidth,
+    ) -> Option<Box<WireLayout>> {
+        if in_order {
+            // Unknown fields last, as the writer puts them: the positions are not needed.
+            l.unknown_at.clear();
+            if l.data.is_empty()
+                && l.counts.is_empty()
+                && l.bools.is_empty()
+                && l.warnings.is_empty()
+            {
+                return None;
+            }
         } else {
-            (
-                tags(body.get(self.start..).unwrap_or_default(), width),
-                self.unknown_at,
-            )
-        };
-        WireLayout {
-            order,
-            unknown_at,
-            data: self.data,
-            counts: self.counts,
-            bools: self.bools,
-            warnings: self.warnings,
+            l.order = tags(body.get(start..).unwrap_or_default(), width);
         }
+        Some(l)
     }
 }
 

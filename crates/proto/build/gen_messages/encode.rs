@@ -70,8 +70,13 @@ pub(super) fn encoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         let _ = writeln!(s, "        let _ = width;\n        Ok(())\n    }}\n");
     } else {
         let _ = writeln!(s, "        let mut w = Writer::new(buf, width, MT);");
+        // The documented order (a message built in code, or read in that order) without the walk's bookkeeping.
+        let _ = writeln!(s, "        if walk.order.is_empty() {{");
+        floats_rest(s, m, tuples, true);
+        let _ = writeln!(s, "        }} else {{");
         floats_in_order(s, m, tuples);
-        floats_rest(s, m, tuples);
+        floats_rest(s, m, tuples, false);
+        let _ = writeln!(s, "        }}");
         if m.lenient_tail {
             let _ = writeln!(
                 s,
@@ -242,7 +247,7 @@ fn floats_in_order(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
 
 /// What the walk did not write (everything, for a message built in code), in the documented order: singles,
 /// lists from their cursor, tuples the walk did not touch, unknown fields last.
-fn floats_rest(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
+fn floats_rest(s: &mut String, m: &MessageDef, tuples: &[TupleDef], all: bool) {
     for f in &m.floats {
         match f {
             FloatItem::Single {
@@ -251,17 +256,27 @@ fn floats_rest(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 kind,
                 alt,
             } => {
+                let filter = if all {
+                    String::new()
+                } else {
+                    format!(".filter(|_| !done_{name})")
+                };
                 let _ = writeln!(
                     s,
-                    "        if let Some(v) = self.{name}.as_ref().filter(|_| !done_{name}) {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
+                    "        if let Some(v) = self.{name}.as_ref(){filter} {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
                     super::decode::write_tag(tag, alt),
                     kind.max()
                 );
             }
             FloatItem::List { name, tag, kind } => {
+                let from = if all {
+                    String::new()
+                } else {
+                    format!(".get(next_{name}..).unwrap_or_default()")
+                };
                 let _ = writeln!(
                     s,
-                    "        for v in self.{name}.iter().skip(next_{name}) {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
+                    "        for v in self.{name}{from}.iter() {{\n            w.field({}, v, {}, {name:?})?;\n        }}",
                     tag.value,
                     kind.max()
                 );
@@ -270,10 +285,12 @@ fn floats_rest(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 let Some(t) = tuples.iter().find(|t| &t.name == tuple) else {
                     continue;
                 };
-                let _ = writeln!(
-                    s,
-                    "        for t in self.{name}.iter().skip(elems_{name}) {{"
-                );
+                let from = if all {
+                    String::new()
+                } else {
+                    format!(".get(elems_{name}..).unwrap_or_default()")
+                };
+                let _ = writeln!(s, "        for t in self.{name}{from}.iter() {{");
                 for mem in &t.members {
                     let _ = writeln!(
                         s,
@@ -288,8 +305,13 @@ fn floats_rest(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
             }
         }
     }
+    let from = if all {
+        ""
+    } else {
+        ".get(next_unknown..).unwrap_or_default()"
+    };
     let _ = writeln!(
         s,
-        "        for u in self.unknown_fields.iter().skip(next_unknown) {{\n            w.raw(u)?;\n        }}"
+        "        for u in self.unknown_fields{from}.iter() {{\n            w.raw(u)?;\n        }}"
     );
 }
