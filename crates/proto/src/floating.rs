@@ -400,6 +400,20 @@ fn truncated(
     )
 }
 
+/// The header at the start of `part`: tag, data length and header length (`None` when it is cut short).
+#[inline]
+pub(crate) fn header(part: &[u8], width: FloatWidth) -> Option<(u16, usize, usize)> {
+    match (width, part) {
+        (FloatWidth::Narrow, [t, l, ..]) => Some((u16::from(*t), usize::from(*l), 2)),
+        (FloatWidth::Wide, [t0, t1, l0, l1, ..]) => Some((
+            u16::from_be_bytes([*t0, *t1]),
+            usize::from(u16::from_be_bytes([*l0, *l1])),
+            4,
+        )),
+        _ => None,
+    }
+}
+
 /// Reads the next floating field header and its data.
 #[inline]
 pub(crate) fn next<'a>(
@@ -409,22 +423,14 @@ pub(crate) fn next<'a>(
 ) -> Result<Field<'a>, DecodeError> {
     let offset = r.position();
     let rest = r.rest();
-    let (tag, len, header) = match (width, rest) {
-        (FloatWidth::Narrow, [t, l, ..]) => (u16::from(*t), usize::from(*l), 2),
-        (FloatWidth::Wide, [t0, t1, l0, l1, ..]) => (
-            u16::from_be_bytes([*t0, *t1]),
-            usize::from(u16::from_be_bytes([*l0, *l1])),
-            4,
-        ),
-        _ => {
-            return Err(truncated(
-                mt,
-                "floating field header",
-                offset,
-                width.header_len(),
-                rest.len(),
-            ));
-        }
+    let Some((tag, len, header)) = header(rest, width) else {
+        return Err(truncated(
+            mt,
+            "floating field header",
+            offset,
+            width.header_len(),
+            rest.len(),
+        ));
     };
     if rest.len() - header < len {
         return Err(tagged(

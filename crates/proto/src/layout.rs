@@ -257,22 +257,14 @@ impl Tracker {
 /// The tags of the floating fields in `part`, up to the first header or data that does not fit.
 fn tags(mut part: &[u8], width: FloatWidth) -> Vec<u16> {
     let mut out = Vec::new();
-    loop {
-        let (tag, len, rest) = match (width, part) {
-            (FloatWidth::Narrow, [t, l, rest @ ..]) => (u16::from(*t), usize::from(*l), rest),
-            (FloatWidth::Wide, [t0, t1, l0, l1, rest @ ..]) => (
-                u16::from_be_bytes([*t0, *t1]),
-                usize::from(u16::from_be_bytes([*l0, *l1])),
-                rest,
-            ),
-            _ => return out,
-        };
-        let Some(next) = rest.get(len..) else {
-            return out;
+    while let Some((tag, len, header)) = crate::floating::header(part, width) {
+        let Some(next) = part.get(header + len..) else {
+            break;
         };
         out.push(tag);
         part = next;
     }
+    out
 }
 
 /// Walks a layout's `order` while a message is written: which positions are unknown fields and which fields

@@ -55,6 +55,7 @@ mod side;
 pub mod string;
 mod symbolic;
 pub mod version;
+pub mod view;
 pub mod wire;
 
 pub use constants::{MessageType, Tag};
@@ -70,3 +71,4 @@ pub use secret::{Secret, SecretString};
 pub use side::Side;
 pub use string::CtiString;
 pub use version::{DEFAULT_VERSION, FloatWidth, MAX_VERSION, MIN_VERSION};
+pub use view::{FloatRef, Floats, MessageRef};

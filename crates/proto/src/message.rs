@@ -22,6 +22,7 @@ pub use generated::*;
     dead_code,
     unused_parens,
     unused_variables,
+    unused_assignments,
     reason = "generated from defs/messages/*.def by build/main.rs"
 )]
 mod generated {
