@@ -21,7 +21,7 @@
 //!
 //! The view reads the fixed part in the documented shape of `version`; at the first version of a version-gated
 //! field (K20) it does not repeat the owned decoder's choice between the two shapes (decode the message into a
-//! [`Message`](crate::Message) for that).
+//! [`Message`] for that).
 
 use crate::constants::{CALL_VAR_1_TAG, MessageType, Tag};
 use crate::error::{DecodeError, DecodeErrorKind};
