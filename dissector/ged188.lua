@@ -1524,9 +1524,9 @@ local FIELD_KINDS = {
   {"peripheral_config_key", "bytes"},
   {"peripheral_error_code", "u32"},
   {"peripheral_id", "u32"},
-  {"peripheral_ids", "u32"},
   {"peripheral_online", "bool"},
   {"peripheral_type", "E:PeripheralType:2"},
+  {"peripherals", "none"},
   {"pg_status", "M:4"},
   {"play_tone_direction", "E:PlayToneDirection:2"},
   {"play_zip_tone", "u32"},
@@ -3991,8 +3991,8 @@ MESSAGES[4] = {
     [5] = {"agent_id", "string"}, -- AGENT_ID_TAG
     [6] = {"agent_instrument", "string"}, -- AGENT_INSTRUMENT_TAG
     [228] = {"num_peripherals", "u16"}, -- NUM_PERIPHERALS_TAG
-    [208] = {"peripheral_ids", "u32", list = true}, -- PERIPHERAL_ID_TAG
-    [224] = {"multiline_agent_control", "E:MultilineAgentControl:2"}, -- MULTI_LINE_AGENT_CONTROL_TAG
+    [208] = {"peripheral_id", "u32", tuple = "peripherals", first = true}, -- PERIPHERAL_ID_TAG
+    [224] = {"multiline_agent_control", "E:MultilineAgentControl:2", tuple = "peripherals", after = 208, lone = {"multiline_agent_control", "E:MultilineAgentControl:2"}}, -- MULTI_LINE_AGENT_CONTROL_TAG
     [194] = {"agent_id_long", "string"}, -- AGENT_ID_LONG_TAG
   },
 }
@@ -4227,7 +4227,7 @@ local function dissect_body(tvb, off, len, tree, def, version)
     return
   end
   local hl = (version >= 20) and 4 or 2
-  local seen, open_tuple = {}, {}
+  local seen, open_tuple, prev = {}, {}, nil
   while pos < stop do
     local start = pos
     local problem, tag, flen
@@ -4254,6 +4254,10 @@ local function dissect_body(tvb, off, len, tree, def, version)
     end
     local data = pos + hl
     local fd = def.floats[tag]
+    -- A tuple member that a single field shares (OPEN_CONF's MultilineAgentControl): the tuple's only right
+    -- after the member before it, the single field otherwise.
+    if fd ~= nil and fd.lone ~= nil and prev ~= fd.after then fd = fd.lone end
+    prev = tag
     if fd == nil or (not fd.list and not fd.tuple and seen[fd[1]]) then
       unknown_field(tree, tvb, start, tag, data, flen)
     else

@@ -151,11 +151,20 @@ fn a_floating_field_error_names_the_tag() {
         "cti decode: error at stream offset 12: BEGIN_CALL_EVENT: ANI (tag 8) at offset 34: body ends early \
          (need 16 bytes, 8 left)\n",
     );
-    // A named variable without the NUL after its name.
-    fails_with(
-        &begin_call("0052 0008 6162636465666768"),
-        "cti decode: error at stream offset 12: BEGIN_CALL_EVENT: NAMED_VARIABLE (tag 82) at offset 34: \
-         malformed named variable (no NUL after the name)\n",
+    // A named variable without the NUL after its name is not an error of the message (lenient to the field): it
+    // is kept as an unknown field, with a warning that names the tag and the offset.
+    let mut input = hex(HEARTBEAT_9);
+    input.extend_from_slice(&begin_call("0052 0008 6162636465666768"));
+    let (code, out, err) = text(&cti(&["decode"], &input));
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    let begin = out.lines().nth(1).expect("the BEGIN_CALL_EVENT");
+    assert!(
+        begin.contains(r#""unknown_fields":[{"tag":82,"data_hex":"6162636465666768"}]"#)
+            && begin.contains(
+                "BEGIN_CALL_EVENT: named_variables: NAMED_VARIABLE (tag 82) at offset 34: malformed named \
+                 variable (no NUL after the name); kept as an unknown field"
+            ),
+        "{begin}"
     );
     // A tag no message has, cut short.
     fails_with(

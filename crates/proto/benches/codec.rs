@@ -8,6 +8,8 @@
 //! Benchmarks, each reported twice (group `codec_bytes`: bytes/s; group `codec_msgs`: messages/s):
 //! * `decode`: `FrameDecoder` + `Message::decode` of every frame (messages dropped);
 //! * `frame_only`: `FrameDecoder` alone;
+//! * `view`: `FrameDecoder` + the borrowed view (`MessageRef`) of every frame, reading what a recorder needs: the
+//!   type, the ConnectionCallID and CallVariable1 and 2 (nothing allocated, nothing else decoded);
 //! * `encode`: `Message::encode` of every message into a reused `BytesMut`;
 //! * `memcpy_baseline`: copying the stream into a preallocated `Vec` (the physical floor).
 //!
@@ -28,7 +30,7 @@ use cti_proto::message::{
     AgentSkillGroup, AgentStateEvent, BeginCallEvent, CallClearedEvent, CallDeliveredEvent,
     CallEstablishedEvent, EndCallEvent, HeartbeatConf,
 };
-use cti_proto::{CtiString, FrameDecoder, Message, NamedVariable};
+use cti_proto::{CtiString, FrameDecoder, Message, MessageRef, NamedVariable};
 
 /// Protocol version of the stream (UCCE 12.6: 2-byte floating tags and lengths).
 const VERSION: u32 = 24;
@@ -234,6 +236,18 @@ impl Fixture {
             if expected.next() != Some(&m) {
                 return Err(format!("{} does not round-trip", m.name()));
             }
+            // The view reads the same type, call id and call variables as the owned decode.
+            let v = MessageRef::of(&frame, VERSION).map_err(|e| e.to_string())?;
+            let vars = m.call_variables().unwrap_or_default();
+            let owned = (
+                m.message_type().0,
+                m.connection().map(|c| c.call_id),
+                vars[0].map(CtiString::as_bytes),
+                vars[1].map(CtiString::as_bytes),
+            );
+            if glance(&v) != owned {
+                return Err(format!("the view of {} differs from its decode", m.name()));
+            }
         }
         if expected.next().is_some() || !buf.is_empty() {
             return Err("the stream does not hold every message".into());
@@ -288,6 +302,31 @@ fn decode_all(mut buf: BytesMut) -> (BytesMut, usize) {
     (buf, messages)
 }
 
+/// What a recorder reads of one message through the view: type, call id, two call variables.
+type Glance<'a> = (u32, Option<u32>, Option<&'a [u8]>, Option<&'a [u8]>);
+
+fn glance<'a>(v: &MessageRef<'a>) -> Glance<'a> {
+    (
+        v.message_type().0,
+        v.fixed_u32("connection_call_id"),
+        v.call_variable(1),
+        v.call_variable(2),
+    )
+}
+
+/// Frames every message and reads, through the borrowed view, the type, the call id and two call variables.
+fn view_all(mut buf: BytesMut) -> (BytesMut, usize) {
+    let mut decoder = FrameDecoder::default();
+    let mut messages = 0;
+    while let Ok(Some(frame)) = decoder.decode(&mut buf) {
+        if let Ok(v) = MessageRef::of(&frame, VERSION) {
+            black_box(glance(&v));
+            messages += 1;
+        }
+    }
+    (buf, messages)
+}
+
 fn frame_all(mut buf: BytesMut) -> (BytesMut, usize) {
     let mut decoder = FrameDecoder::default();
     let mut frames = 0;
@@ -332,6 +371,9 @@ fn codec(c: &mut Criterion) {
 
         group.bench_function("decode", |b| {
             b.iter_batched(|| receive_buffer(stream), decode_all, BatchSize::LargeInput);
+        });
+        group.bench_function("view", |b| {
+            b.iter_batched(|| receive_buffer(stream), view_all, BatchSize::LargeInput);
         });
         group.bench_function("frame_only", |b| {
             b.iter_batched(|| receive_buffer(stream), frame_all, BatchSize::LargeInput);

@@ -350,3 +350,24 @@ impl MessageDef {
             .all(|(f, shape)| self.shape_of(f) == Some(*shape))
     }
 }
+
+impl MessageDef {
+    /// For the tag of a non-first tuple member that a single field of the message shares (OPEN_CONF's
+    /// MultilineAgentControl, alone or paired with FltPeripheralID): the single field's name and the tag of the
+    /// member before it. The member is the tuple's only when it directly follows that tag.
+    pub fn lone_member(&self, tuples: &[TupleDef], tag: u16) -> Option<(String, u16)> {
+        let single = self.floats.iter().find_map(|f| match f {
+            FloatItem::Single { name, tag: t, .. } if t.value == tag => Some(name.clone()),
+            _ => None,
+        })?;
+        self.floats.iter().find_map(|f| match f {
+            FloatItem::Tuples { tuple, .. } => {
+                let t = tuples.iter().find(|t| &t.name == tuple)?;
+                let i = t.members.iter().position(|m| m.tag.value == tag)?;
+                let before = t.members.get(i.checked_sub(1)?)?;
+                Some((single.clone(), before.tag.value))
+            }
+            _ => None,
+        })
+    }
+}

@@ -529,7 +529,15 @@ fn check_message(cx: &mut Ctx<'_>, m: &MessageDef, at: &str, tuples: &[TupleDef]
                 lists.insert(name.clone());
                 match tuples.iter().find(|t| &t.name == tuple) {
                     Some(tu) => {
-                        for mem in &tu.members {
+                        for (i, mem) in tu.members.iter().enumerate() {
+                            // A later single field may share the tag of a non-first member (a lone member).
+                            let shared = i > 0 && m.lone_member(tuples, mem.tag.value).is_some();
+                            let later = m.floats.iter().skip_while(|g| !std::ptr::eq(*g, f)).any(|g| {
+                                matches!(g, FloatItem::Single { tag: t, .. } if t.value == mem.tag.value)
+                            });
+                            if shared && later {
+                                continue;
+                            }
                             tag(&mem.tag, &mut cx.errs);
                         }
                     }

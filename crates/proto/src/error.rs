@@ -74,6 +74,9 @@ pub enum DecodeErrorKind {
         /// Floating tag number.
         tag: u16,
     },
+    /// Data of the right length that is not a value of the type: a BOOL neither 0 nor 1.
+    #[error("data is not a value of its type (a BOOL is 0 or 1)")]
+    NotCanonical,
     /// A UINT array body whose length is not a multiple of 4.
     #[error("{len} trailing bytes are not a whole number of UINTs")]
     PartialArray {

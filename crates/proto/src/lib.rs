@@ -7,8 +7,11 @@
 //!
 //! * Floating fields use 1-byte tag/length below version 20 and 2-byte from 20 on ([`FloatWidth`]).
 //! * Lenient reader, strict writer: strings with or without NUL, both tag numbers where the sources conflict,
-//!   unknown tags and unknown messages kept and written back byte for byte; a value that does not fit its
-//!   documented maximum is an encode error, never silently truncated.
+//!   unknown tags and unknown messages kept; a floating field whose data does not fit its type kept as an unknown
+//!   field with a warning; a value that does not fit its documented maximum is an encode error, never silently
+//!   truncated.
+//! * A decoded message is written back as the bytes it came from (floating order, NULs, counts, the K20 shape:
+//!   its [`WireLayout`]); a message built in code gets the documented layout.
 //! * Messages over the maximum size are refused from the header, before any allocation.
 //!
 //! ```
@@ -43,6 +46,7 @@ pub mod error;
 mod floating;
 pub mod frame;
 pub mod groups;
+pub mod layout;
 pub mod message;
 pub mod named;
 pub mod raw;
@@ -51,6 +55,7 @@ mod side;
 pub mod string;
 mod symbolic;
 pub mod version;
+pub mod view;
 pub mod wire;
 
 pub use constants::{MessageType, Tag};
@@ -58,6 +63,7 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, Fram
 pub use floating::FloatValue;
 pub use frame::{Frame, FrameDecoder, HEADER_LEN};
 pub use groups::{Connection, ConnectionRef, EccRef};
+pub use layout::{WireLayout, WireSuffix};
 pub use message::{Message, MessageKind};
 pub use named::{NamedArray, NamedVariable};
 pub use raw::{RawBytes, RawField};
@@ -65,3 +71,4 @@ pub use secret::{Secret, SecretString};
 pub use side::Side;
 pub use string::CtiString;
 pub use version::{DEFAULT_VERSION, FloatWidth, MAX_VERSION, MIN_VERSION};
+pub use view::{FloatRef, Floats, MessageRef};

@@ -21,6 +21,8 @@ pub use generated::*;
     unused_mut,
     dead_code,
     unused_parens,
+    unused_variables,
+    unused_assignments,
     reason = "generated from defs/messages/*.def by build/main.rs"
 )]
 mod generated {
@@ -31,6 +33,7 @@ mod generated {
     use crate::error::{DecodeError, EncodeError};
     use crate::floating::{self, FloatValue, Writer};
     use crate::groups::{Connection, ConnectionRef, EccRef};
+    use crate::layout::{Slot, Tracker, Walk, WireLayout};
     use crate::named::{NamedArray, NamedVariable};
     use crate::raw::{RawBytes, RawField};
     use crate::secret::{Secret, SecretString};

@@ -83,6 +83,14 @@ pub trait FixedWire: Sized + Copy {
     fn from_be_slice(data: &[u8]) -> Option<Self>;
     /// Appends the big-endian form.
     fn put(self, buf: &mut BytesMut);
+    /// True when some values of `SIZE` bytes are not what [`put`](FixedWire::put) writes for the value they
+    /// read as (see [`canonical`](FixedWire::canonical)).
+    const CHECKED: bool = false;
+    /// True when `data` (of `SIZE` bytes) is what [`put`](FixedWire::put) writes for the value it reads as.
+    fn canonical(data: &[u8]) -> bool {
+        let _ = data;
+        true
+    }
 }
 
 macro_rules! fixed_int {
@@ -108,6 +116,10 @@ impl FixedWire for bool {
     }
     fn put(self, buf: &mut BytesMut) {
         buf.put_u16(u16::from(self));
+    }
+    const CHECKED: bool = true;
+    fn canonical(data: &[u8]) -> bool {
+        matches!(data, [0, 0 | 1])
     }
 }
 

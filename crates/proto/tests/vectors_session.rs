@@ -178,17 +178,19 @@ fn open_conf_v18_body_26() {
     assert_vector(&bytes, 18, &Message::from(m));
 }
 
-/// v19–v23: body 30 (adds DepartmentID), 1-byte tags; FltPeripheralID(208) repeated.
+/// v19–v23: body 30 (adds DepartmentID), 1-byte tags; one FltPeripheralID(208) + MultilineAgentControl(224)
+/// pair per peripheral (§4.1: "repeated, paired with next").
 #[test]
-fn open_conf_v19_body_30() {
+fn open_conf_v19_body_30_peripheral_pairs() {
     let bytes = hex(r"
-        00000032 00000004          # 30 + 4 + 6 + 6 + 4 = 50
+        00000036 00000004          # 30 + 4 + (6 + 4) × 2 = 54
         00000002 00000010 00000000 00000000 65A0BC00 0001 0011 0000
         0000000C                   # DepartmentID 12
         E4 02 0002                 # NumPeripherals 2
         D0 04 00001388             # FltPeripheralID(208) 5000
+        E0 02 0000                 # MultilineAgentControl(224) 0: single line
         D0 04 00001389             # FltPeripheralID(208) 5001
-        E0 02 0000                 # MultilineAgentControl
+        E0 02 0001                 # MultilineAgentControl(224) 1: multiline
     ");
     let mut m = OpenConf::default();
     m.session_type = None; // from v24
@@ -199,11 +201,73 @@ fn open_conf_v19_body_30() {
     m.peripheral_type = PT_ENTERPRISE_AGENT;
     m.department_id = Some(12);
     m.num_peripherals = Some(2);
-    m.peripheral_ids = vec![5000, 5001];
-    m.multiline_agent_control = Some(MultilineAgentControl(0));
+    m.peripherals = vec![
+        Peripheral::new(5000, MULTILINE_AGENT_CONTROL_SINGLE_LINE),
+        Peripheral::new(5001, MULTILINE_AGENT_CONTROL_MULTILINE),
+    ];
     assert_eq!(OpenConf::fixed_len(19), 30);
     assert_eq!(OpenConf::fixed_len(23), 30);
+    assert_vector(&bytes, 19, &Message::from(m.clone()));
+    let json = serde_json::to_value(Message::from(m)).unwrap();
+    assert_eq!(
+        json["peripherals"],
+        serde_json::json!([
+            {"peripheral_id": 5000, "multiline_agent_control": "MULTILINE_AGENT_CONTROL_SINGLE_LINE"},
+            {"peripheral_id": 5001, "multiline_agent_control": "MULTILINE_AGENT_CONTROL_MULTILINE"}
+        ])
+    );
+    assert!(json.get("multiline_agent_control").is_none());
+}
+
+/// A MultilineAgentControl after the pairs that follows no FltPeripheralID is the single field; pairs sent
+/// out of step (both ids, then one control) are read as they come and written back as they came.
+#[test]
+fn open_conf_lone_multiline_agent_control_and_pairs_out_of_step() {
+    let bytes = hex(r"
+        00000030 00000004          # 30 + 4 + 6 + 4 + 4 = 48
+        00000002 00000010 00000000 00000000 65A0BC00 0001 0011 0000 0000000C
+        E4 02 0001                 # NumPeripherals 1
+        D0 04 00001388             # FltPeripheralID 5000
+        E0 02 0001                 # its MultilineAgentControl
+        E0 02 0000                 # a lone MultilineAgentControl: the single field
+    ");
+    let mut m = OpenConf::default();
+    m.session_type = None;
+    m.invoke_id = 2;
+    m.services_granted = CTI_SERVICE_ALL_EVENTS;
+    m.icm_central_controller_time = 0x65A0_BC00;
+    m.peripheral_online = true;
+    m.peripheral_type = PT_ENTERPRISE_AGENT;
+    m.department_id = Some(12);
+    m.num_peripherals = Some(1);
+    m.peripherals = vec![Peripheral::new(5000, MULTILINE_AGENT_CONTROL_MULTILINE)];
+    m.multiline_agent_control = Some(MULTILINE_AGENT_CONTROL_SINGLE_LINE);
     assert_vector(&bytes, 19, &Message::from(m));
+
+    let out_of_step = hex(r"
+        00000032 00000004          # 30 + 4 + 6 + 6 + 4 = 50
+        00000002 00000010 00000000 00000000 65A0BC00 0001 0011 0000 0000000C
+        E4 02 0002                 # NumPeripherals 2
+        D0 04 00001388             # FltPeripheralID 5000
+        D0 04 00001389             # FltPeripheralID 5001
+        E0 02 0001                 # MultilineAgentControl: follows 5001
+    ");
+    let Message::OpenConf(got) = decode(&out_of_step, 19).unwrap() else {
+        panic!("OPEN_CONF expected")
+    };
+    assert_eq!(
+        got.peripherals,
+        vec![
+            Peripheral::new(5000, MULTILINE_AGENT_CONTROL_SINGLE_LINE),
+            Peripheral::new(5001, MULTILINE_AGENT_CONTROL_MULTILINE)
+        ]
+    );
+    assert_eq!(
+        got.wire.as_ref().map(|w| w.order.clone()),
+        Some(vec![228, 208, 208, 224])
+    );
+    let again = Message::from(*got).to_bytes(19).unwrap();
+    assert_eq!(show(&again), show(&out_of_step));
 }
 
 /// v24+: body 32 (adds SessionType), 2-byte tags; a Client Events agent.
@@ -512,7 +576,9 @@ fn floating_field_overrunning_the_body() {
     );
 }
 
-/// A numeric floating field with the wrong length (ApplicationPathID INT sent in 2 bytes).
+/// A numeric floating field with the wrong length (ApplicationPathID INT sent in 2 bytes) does not make the
+/// message fail: it is kept as an unknown field, with a warning naming the field, its tag and its offset, and
+/// written back unchanged.
 #[test]
 fn numeric_floating_field_with_wrong_length() {
     let bytes = hex(r"
@@ -522,18 +588,28 @@ fn numeric_floating_field_with_wrong_length() {
         02 00                      # ClientPassword at body offset 44
         61 02 0001                 # ApplicationPathID(97) with length 2, at body offset 46 = message offset 54
     ");
-    let e = decode_err(&bytes, 19);
-    assert_eq!(e.message_type, MessageType(3));
-    assert_eq!(e.field, "application_path_id");
-    assert_eq!(e.offset, 54);
+    let Message::OpenReq(m) = decode(&bytes, 19).unwrap() else {
+        panic!("OPEN_REQ expected")
+    };
+    assert_eq!(m.application_path_id, None);
+    assert_eq!(m.client_password, Some(Secret::default()));
     assert_eq!(
-        e.kind,
-        DecodeErrorKind::FieldLength {
+        m.unknown_fields,
+        vec![RawField {
             tag: 97,
-            expected: 4,
-            actual: 2
-        }
+            data: RawBytes::from(&[0x00, 0x01][..])
+        }]
     );
+    let wire = m.wire.as_deref().unwrap();
+    assert_eq!(
+        wire.warnings,
+        vec![
+            "OPEN_REQ: application_path_id: APP_PATH_ID (tag 97) at offset 54: data length 2, expected 4; \
+             kept as an unknown field"
+                .to_string()
+        ]
+    );
+    assert_eq!(show(&Message::from(*m).to_bytes(19).unwrap()), show(&bytes));
 }
 
 /// An over-long string is refused on encode, naming the field, and nothing is written.

@@ -10,10 +10,12 @@ use bytes::Bytes;
 use cti_proto::Message;
 use cti_proto::constants::{
     AgentState, E_CTI_CTI_SERVER_OFFLINE, E_CTI_DEVICE_IN_USE, E_CTI_FUNCTION_NOT_AVAILABLE,
-    E_CTI_NEW_SESSION_OPENED, PeripheralType, ServiceMask, SessionType, StatusCode,
+    E_CTI_NEW_SESSION_OPENED, MULTILINE_AGENT_CONTROL_SINGLE_LINE as SINGLE_LINE, PeripheralType,
+    ServiceMask, SessionType, StatusCode,
 };
 use cti_proto::message::{
-    ControlFailureConf, FailureConf, FailureEvent, OpenConf, OpenReq, StandbyActiveEvent,
+    ControlFailureConf, FailureConf, FailureEvent, OpenConf, OpenReq, Peripheral,
+    StandbyActiveEvent,
 };
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -382,12 +384,19 @@ impl Core {
             c.agent_extension = Some(a.extension.as_str().into());
             c.agent_id = Some(a.agent_id.as_str().into());
             c.agent_instrument = Some(a.instrument.as_str().into());
+            // NumPeripherals 0: the MultilineAgentControl alone is the agent's peripheral's.
             c.num_peripherals = Some(0);
+            c.multiline_agent_control = Some(SINGLE_LINE);
         } else {
+            // One FltPeripheralID + MultilineAgentControl pair per peripheral (§4.1).
             c.num_peripherals = Some(u16::try_from(self.cfg.peripherals.len()).unwrap_or(u16::MAX));
-            c.peripheral_ids = self.cfg.peripherals.iter().map(|p| p.id).collect();
+            c.peripherals = self
+                .cfg
+                .peripherals
+                .iter()
+                .map(|p| Peripheral::new(p.id, SINGLE_LINE))
+                .collect();
         }
-        c.multiline_agent_control = Some(cti_proto::constants::MultilineAgentControl(0));
         c
     }
 

@@ -154,7 +154,13 @@ async fn open_conf_body_size_follows_the_version() {
             CTI_SERVICE_ALL_EVENTS | CTI_SERVICE_CLIENT_CONTROL | CTI_SERVICE_CALL_DATA_UPDATE
         );
         assert_eq!(conf.peripheral_type, PT_ENTERPRISE_AGENT);
-        assert_eq!(conf.peripheral_ids, vec![5000]);
+        let ids: Vec<u32> = conf.peripherals.iter().map(|p| p.peripheral_id).collect();
+        assert_eq!(ids, vec![5000]);
+        assert_eq!(
+            conf.peripherals[0].multiline_agent_control,
+            MULTILINE_AGENT_CONTROL_SINGLE_LINE
+        );
+        assert_eq!(conf.multiline_agent_control, None);
         // One SYSTEM_EVENT per peripheral after OPEN_CONF for ALL_EVENTS.
         let Message::SystemEvent(sys) = peer.recv().await else {
             panic!("SYSTEM_EVENT expected")

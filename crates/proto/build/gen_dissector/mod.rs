@@ -77,6 +77,9 @@ fn layout(s: &mut String, m: &MessageDef, ms: &Messages, c: &Constants) {
                 alt,
             } => {
                 let spec = value_spec(kind, c);
+                if m.lone_member(&ms.tuples, tag.value).is_some() {
+                    continue; // written with the tuple member that shares its tag
+                }
                 for t in std::iter::once(tag).chain(alt) {
                     let _ = writeln!(
                         s,
@@ -99,7 +102,26 @@ fn layout(s: &mut String, m: &MessageDef, ms: &Messages, c: &Constants) {
                     continue;
                 };
                 for (i, mem) in t.members.iter().enumerate() {
-                    let first = if i == 0 { ", first = true" } else { "" };
+                    let mut first = if i == 0 {
+                        ", first = true".to_string()
+                    } else {
+                        String::new()
+                    };
+                    if let Some((single, before)) =
+                        m.lone_member(&ms.tuples, mem.tag.value).filter(|_| i > 0)
+                    {
+                        let spec = m
+                            .floats
+                            .iter()
+                            .find_map(|g| match g {
+                                FloatItem::Single { name, kind, .. } if *name == single => {
+                                    Some(value_spec(kind, c))
+                                }
+                                _ => None,
+                            })
+                            .unwrap_or_default();
+                        first = format!(", after = {before}, lone = {{{single:?}, {spec:?}}}");
+                    }
                     let _ = writeln!(
                         s,
                         "    [{}] = {{{:?}, {:?}, tuple = {name:?}{first}}}, -- {}",

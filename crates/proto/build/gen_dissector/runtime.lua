@@ -163,7 +163,7 @@ local function dissect_body(tvb, off, len, tree, def, version)
     return
   end
   local hl = (version >= 20) and 4 or 2
-  local seen, open_tuple = {}, {}
+  local seen, open_tuple, prev = {}, {}, nil
   while pos < stop do
     local start = pos
     local problem, tag, flen
@@ -190,6 +190,10 @@ local function dissect_body(tvb, off, len, tree, def, version)
     end
     local data = pos + hl
     local fd = def.floats[tag]
+    -- A tuple member that a single field shares (OPEN_CONF's MultilineAgentControl): the tuple's only right
+    -- after the member before it, the single field otherwise.
+    if fd ~= nil and fd.lone ~= nil and prev ~= fd.after then fd = fd.lone end
+    prev = tag
     if fd == nil or (not fd.list and not fd.tuple and seen[fd[1]]) then
       unknown_field(tree, tvb, start, tag, data, flen)
     else

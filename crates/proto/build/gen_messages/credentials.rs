@@ -24,6 +24,7 @@ pub(super) fn credentials(s: &mut String, ms: &Messages) {
         );
     }
     let _ = writeln!(s, "            _ => return None,\n        }})\n    }}\n");
+    fixed_field_of(s, ms);
     let _ = writeln!(
         s,
         "    /// The floating tags that carry credentials (`secret` and `secret_string` fields) in a message of type\n    /// `message_type`."
@@ -59,4 +60,47 @@ pub(super) fn credentials(s: &mut String, ms: &Messages) {
         }
     }
     let _ = writeln!(s, "            _ => &[],\n        }}\n    }}\n}}\n");
+}
+
+/// `Message::fixed_field_of`: where a fixed field is in the body, for the borrowed view (`MessageRef::fixed`).
+fn fixed_field_of(s: &mut String, ms: &Messages) {
+    let _ = writeln!(
+        s,
+        "    /// Where the fixed field `field` (snake_case) of a message of type `message_type` is in the body at\n    /// protocol `version`: its offset and width; `None` when that message has no such field at that version."
+    );
+    let _ = writeln!(
+        s,
+        "    pub fn fixed_field_of(message_type: MessageType, version: u32, field: &str) -> Option<(usize, usize)> {{\n        let _ = version;\n        let mut at = 0usize;\n        match message_type.0 {{"
+    );
+    for m in &ms.messages {
+        if !m.fixed.iter().any(|f| matches!(f, FixedItem::Field { .. })) {
+            continue;
+        }
+        let _ = writeln!(s, "            {} => {{", m.type_id);
+        for f in &m.fixed {
+            let (name, size, since) = match f {
+                FixedItem::Field { name, ty, since } => (Some(name.as_str()), ty.size, *since),
+                FixedItem::Count { width, .. } => (None, width.size(), None),
+            };
+            let body = match name {
+                Some(n) => format!(
+                    "if field == {n:?} {{\n                    return Some((at, {size}));\n                }}\n                at += {size};"
+                ),
+                None => format!("at += {size};"),
+            };
+            match since {
+                Some(v) => {
+                    let _ = writeln!(
+                        s,
+                        "                if version >= {v} {{\n                {body}\n                }}"
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "                {body}");
+                }
+            }
+        }
+        let _ = writeln!(s, "                None\n            }}");
+    }
+    let _ = writeln!(s, "            _ => None,\n        }}\n    }}\n");
 }

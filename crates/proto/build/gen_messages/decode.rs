@@ -111,9 +111,23 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     );
     let _ = writeln!(s, "        let _ = (version, width);");
     let _ = writeln!(s, "        let mut r = Reader::new(body);");
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "        let mut lay = Tracker::new(0);");
+    }
     let mut inits = Vec::new();
     for f in &m.fixed {
         match f {
+            FixedItem::Field {
+                name,
+                ty,
+                since: None,
+            } if ty.rust == "bool" && m.rest_u32.is_none() => {
+                let _ = writeln!(
+                    s,
+                    "        let {name}: bool = floating::fixed_bool(&mut r, MT, {name:?}, &mut lay)?;"
+                );
+                inits.push(name.clone());
+            }
             FixedItem::Field {
                 name,
                 ty,
@@ -177,7 +191,24 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
         let _ = writeln!(s, "        Ok(m)\n    }}\n");
         return;
     }
-    let _ = writeln!(s, "        while r.remaining() > 0 {{");
+    if has_lone_member(m, tuples) {
+        let _ = writeln!(
+            s,
+            "        let mut prev = u32::MAX; // the tag before: a lone member follows no tuple member"
+        );
+    }
+    for f in &m.floats {
+        if let FloatItem::Tuples { name, .. } = f {
+            let _ = writeln!(
+                s,
+                "        let mut open_{name} = 0u32; // the members the last element has"
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "        lay.floating_from(r.position());\n        while r.remaining() > 0 {{"
+    );
     if m.lenient_tail {
         let _ = writeln!(s, "            let start = r.position();");
         let _ = writeln!(
@@ -191,24 +222,34 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
     } else {
         let _ = writeln!(s, "            let f = floating::next(&mut r, width, MT)?;");
     }
+    let lone = has_lone_member(m, tuples);
+    if lone {
+        let _ = writeln!(s, "            let this = u32::from(f.tag);");
+    }
     let _ = writeln!(s, "            match f.tag {{");
-    for f in &m.floats {
+    for (rank, f) in m.floats.iter().enumerate() {
         match f {
             FloatItem::Single { name, tag, alt, .. } => {
-                let pat = match alt {
-                    Some(a) => format!("{} | {}", tag.value, a.value),
-                    None => tag.value.to_string(),
+                let (pat, check) = match alt {
+                    Some(a) => (
+                        format!("{} | {}", tag.value, a.value),
+                        format!(
+                            "lay.tag(f.tag == ({}));\n                    ",
+                            write_tag(tag, alt)
+                        ),
+                    ),
+                    None => (tag.value.to_string(), String::new()),
                 };
                 let _ = writeln!(
                     s,
-                    "                {pat} => floating::single(&mut m.{name}, f, MT, {name:?}, &mut m.unknown_fields)?, // {}",
+                    "                {pat} => {{ // {}\n                    {check}floating::single(&mut m.{name}, f, MT, {name:?}, {rank}, &mut lay, &mut m.unknown_fields);\n                }}",
                     tag.name
                 );
             }
             FloatItem::List { name, tag, .. } => {
                 let _ = writeln!(
                     s,
-                    "                {} => m.{name}.push(floating::value(f, MT, {name:?})?), // {}",
+                    "                {} => {{ // {}\n                    if let Some(v) = floating::take(f, MT, {name:?}, Slot::Field({rank}), &mut lay, &mut m.unknown_fields) {{\n                        m.{name}.push(v);\n                    }}\n                }}",
                     tag.value, tag.name
                 );
             }
@@ -216,36 +257,78 @@ pub(super) fn decoder(s: &mut String, m: &MessageDef, tuples: &[TupleDef]) {
                 let Some(t) = tuples.iter().find(|t| &t.name == tuple) else {
                     continue;
                 };
+                let n = t.members.len();
                 for (i, mem) in t.members.iter().enumerate() {
                     let label = format!("{name}.{}", mem.field);
-                    if i == 0 {
-                        let _ = writeln!(
-                            s,
-                            "                {} => {{ // {}",
-                            mem.tag.value, mem.tag.name
-                        );
-                        let _ = writeln!(
-                            s,
-                            "                    let v = floating::value(f, MT, {label:?})?;"
-                        );
-                        let _ = writeln!(
-                            s,
-                            "                    m.{name}.push({tuple} {{ {}: v, ..Default::default() }});\n                }}",
+                    // A member goes to the last element (a new one for the first member); one the last element
+                    // already has is not overwritten: it falls through (to a lone single field, or unknown).
+                    let bit = 1u32 << i;
+                    let store = if i == 0 {
+                        format!(
+                            "m.{name}.push({tuple} {{ {}: v, ..Default::default() }});\n                        open_{name} = 1;",
                             mem.field
-                        );
+                        )
                     } else {
-                        let _ = writeln!(
-                            s,
-                            "                {} => floating::tuple_slot(&mut m.{name}).{} = floating::value(f, MT, {label:?})?, // {}",
-                            mem.tag.value, mem.field, mem.tag.name
-                        );
-                    }
+                        format!(
+                            "floating::tuple_slot(&mut m.{name}).{} = v;\n                        open_{name} |= {bit};",
+                            mem.field
+                        )
+                    };
+                    let guard = match m.lone_member(tuples, mem.tag.value) {
+                        Some((_, before)) if i > 0 => {
+                            format!(" if open_{name} & {bit} == 0 && prev == {before}")
+                        }
+                        _ if i > 0 => format!(" if open_{name} & {bit} == 0"),
+                        _ => String::new(),
+                    };
+                    let _ = writeln!(
+                        s,
+                        "                {}{guard} => {{ // {}\n                    if let Some(v) = floating::take(f, MT, {label:?}, Slot::Member({rank}, {i}, {n}), &mut lay, &mut m.unknown_fields) {{\n                        {store}\n                    }}\n                }}",
+                        mem.tag.value, mem.tag.name
+                    );
                 }
             }
         }
     }
     let _ = writeln!(
         s,
-        "                _ => m.unknown_fields.push(f.into_raw()),\n            }}\n        }}\n        Ok(m)\n    }}\n"
+        "                _ => floating::unknown(f, &mut lay, &mut m.unknown_fields),\n            }}\n            lay.next();{}\n        }}",
+        if lone {
+            "\n            prev = this;"
+        } else {
+            ""
+        }
     );
+    for f in &m.fixed {
+        if let FixedItem::Count { list, .. } = f {
+            let _ = writeln!(
+                s,
+                "        lay.count({list:?}, u32::from(count_{list}), m.{list}.len());"
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "        m.wire = lay.finish(body, width);\n        Ok(m)\n    }}\n"
+    );
+}
+
+/// The tag the writer uses for a single field at the message's width: below v20 a tag over 255 cannot be
+/// written, its alias (K6: ActiveTerminal as 50) can.
+pub(super) fn write_tag(tag: &TagRef, alt: &Option<TagRef>) -> String {
+    match alt {
+        Some(a) if tag.value > 255 && a.value <= 255 => format!(
+            "if width == FloatWidth::Narrow {{ {} }} else {{ {} }}",
+            a.value, tag.value
+        ),
+        _ => tag.value.to_string(),
+    }
+}
+
+/// True when a single field of `m` shares its tag with a tuple member (see `MessageDef::lone_member`).
+pub(super) fn has_lone_member(m: &MessageDef, tuples: &[TupleDef]) -> bool {
+    m.floats.iter().any(|f| match f {
+        FloatItem::Single { tag, .. } => m.lone_member(tuples, tag.value).is_some(),
+        _ => false,
+    })
 }

@@ -160,6 +160,32 @@ pub(super) fn message_enum(s: &mut String, ms: &Messages) {
     dispatch(
         s,
         ms,
+        "How the bytes this message was decoded from differ from the documented layout (see [`WireLayout`]); \
+         `None` for a message built in code or read in the documented layout.",
+        "wire(&self) -> Option<&WireLayout>",
+        "None",
+        |m| {
+            m.rest_u32
+                .is_none()
+                .then(|| format!("Message::{}(m) => m.wire.as_deref()", m.rust))
+        },
+    );
+    dispatch(
+        s,
+        ms,
+        "Drops the wire layout: the message is then written in the documented layout (floating fields in the \
+         order of the reference, strings with their NUL, counts from the lists). Returns what it dropped.",
+        "take_wire(&mut self) -> Option<Box<WireLayout>>",
+        "None",
+        |m| {
+            m.rest_u32
+                .is_none()
+                .then(|| format!("Message::{}(m) => m.wire.take()", m.rust))
+        },
+    );
+    dispatch(
+        s,
+        ms,
         "The InvokeID of a request or confirmation (`None` for events and unknown messages).",
         "invoke_id(&self) -> Option<u32>",
         "None",

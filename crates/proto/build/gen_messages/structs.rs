@@ -151,10 +151,9 @@ pub(super) fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]
                 Some(v) => {
                     let _ = writeln!(
                         s,
-                        "    #[doc = \"Fixed part, {}; present from protocol version {v}. `Some` by default; `None` when a peer sent the older shape (K20), which is then written back unchanged.\"]",
+                        "    #[doc = \"Fixed part, {}; present from protocol version {v}. `Some` by default; `None` (JSON `null`) when the body has no such field: below version {v}, or a peer that sent the older shape at version {v} (K20), which is then written back in that shape. Absent from JSON input: the default.\"]",
                         ty.wire
                     );
-                    let _ = writeln!(s, "    #[serde(skip_serializing_if = \"Option::is_none\")]");
                     let _ = writeln!(s, "    pub {name}: Option<{}>,", ty.rust);
                 }
                 None => {
@@ -218,6 +217,16 @@ pub(super) fn message_struct(s: &mut String, m: &MessageDef, tuples: &[TupleDef]
             "    #[serde(skip_serializing_if = \"Vec::is_empty\")]\n    pub unknown_fields: Vec<RawField>,"
         );
     }
+    if m.rest_u32.is_none() {
+        let _ = writeln!(
+            s,
+            "    /// How the bytes read differ from the documented layout (floating order, NULs, counts, fields kept as\n    /// unknown with a warning), so that they are written back unchanged; `None` for a message built in code.\n    /// See [`WireLayout`]."
+        );
+        let _ = writeln!(
+            s,
+            "    #[serde(skip_serializing_if = \"Option::is_none\")]\n    pub wire: Option<Box<WireLayout>>,"
+        );
+    }
     if m.lenient_tail {
         let _ = writeln!(
             s,
@@ -265,6 +274,9 @@ pub(super) fn manual_default(s: &mut String, m: &MessageDef) {
     }
     if m.lenient_tail {
         let _ = writeln!(s, "            tail: None,");
+    }
+    if m.rest_u32.is_none() {
+        let _ = writeln!(s, "            wire: None,");
     }
     let _ = writeln!(s, "        }}\n    }}\n}}\n");
 }

@@ -17,7 +17,7 @@
 )]
 
 use bytes::BytesMut;
-use cti_proto::{CtiString, DecodeError, FrameDecoder, Message};
+use cti_proto::{CtiString, DecodeError, FrameDecoder, Message, WireLayout};
 
 /// Parses the text of a hand-written vector: hex digits in whole bytes (tokens of an even number of digits,
 /// separated by whitespace), `"ASCII"` literals (the bytes of the text, no NUL added) and `#` comments up to the
@@ -121,11 +121,26 @@ pub fn assert_vector(bytes: &[u8], version: u32, expected: &Message) {
     assert_eq!(show(&written), show(bytes), "encoded bytes at v{version}");
 }
 
-/// A lenient-reader vector: `wire` (not in the writer's canonical form) decodes to `expected`, and writing
-/// `expected` back gives `rewritten`, which itself decodes to `expected` again.
+/// A lenient-reader vector: `wire` (not in the writer's documented layout) decodes to `expected` plus a wire
+/// layout, and the decoded message is written back as `wire`, byte for byte; `expected` (built in code, no
+/// layout) is written as `rewritten`, which decodes to `expected` again. Returns the decoded message's layout.
 #[track_caller]
-pub fn assert_lenient(wire: &[u8], version: u32, expected: &Message, rewritten: &[u8]) {
-    let got = decode(wire, version).unwrap_or_else(|e| panic!("decode at v{version}: {e}"));
+pub fn assert_lenient(
+    wire: &[u8],
+    version: u32,
+    expected: &Message,
+    rewritten: &[u8],
+) -> WireLayout {
+    let mut got = decode(wire, version).unwrap_or_else(|e| panic!("decode at v{version}: {e}"));
+    let back = got
+        .to_bytes(version)
+        .unwrap_or_else(|e| panic!("re-encode of the decoded message at v{version}: {e}"));
+    assert_eq!(
+        show(&back),
+        show(wire),
+        "decoded message written back at v{version}"
+    );
+    let layout = got.take_wire().expect("a wire layout");
     assert_eq!(&got, expected, "decoded value at v{version}");
     let written = expected
         .to_bytes(version)
@@ -137,6 +152,7 @@ pub fn assert_lenient(wire: &[u8], version: u32, expected: &Message, rewritten: 
     );
     let again = decode(rewritten, version).unwrap_or_else(|e| panic!("decode of the rewrite: {e}"));
     assert_eq!(&again, expected, "decoded rewrite at v{version}");
+    *layout
 }
 
 /// Frames `bytes` and returns the decode error at `version`.
