@@ -415,7 +415,10 @@ mod tests {
         let hex = raw["raw"].as_str().unwrap();
         assert_eq!(hex.len(), bytes.len() * 2);
         assert_eq!(cti_proto::RawBytes::from_hex(hex).unwrap().0, bytes);
-        assert!(hex.starts_with("000000"), "the header's length first: {hex}");
+        assert!(
+            hex.starts_with("000000"),
+            "the header's length first: {hex}"
+        );
         assert_eq!(raw["connection_call_id"], 77);
     }
 

@@ -91,7 +91,10 @@ pub struct WsSeen {
 }
 
 /// A `/ws` client that counts until the task is aborted.
-pub async fn ws_client(addr: SocketAddr, seen: Arc<WsSeen>) -> Result<tokio::task::JoinHandle<()>, String> {
+pub async fn ws_client(
+    addr: SocketAddr,
+    seen: Arc<WsSeen>,
+) -> Result<tokio::task::JoinHandle<()>, String> {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
         .await
         .map_err(|e| e.to_string())?;
@@ -109,7 +112,9 @@ pub async fn ws_client(addr: SocketAddr, seen: Arc<WsSeen>) -> Result<tokio::tas
                 t[at..]
                     .bytes()
                     .take_while(u8::is_ascii_digit)
-                    .fold(None, |n: Option<u64>, d| Some(n.unwrap_or(0) * 10 + u64::from(d - b'0')))
+                    .fold(None, |n: Option<u64>, d| {
+                        Some(n.unwrap_or(0) * 10 + u64::from(d - b'0'))
+                    })
             });
             let Some(seq) = seq else { continue };
             if find(t.as_bytes(), b"\"type\":\"STATE\"").is_some() {

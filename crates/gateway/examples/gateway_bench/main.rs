@@ -42,7 +42,6 @@ use cti_sim::{Side, SimConfig, Simulator};
 use procs::{GatewayProcess, cpu_secs, rss_mib};
 use serde_json::{Value, json};
 
-
 /// Counters of the source at one moment.
 struct Reading {
     at: Instant,
@@ -106,13 +105,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let r0 = read(&gw, nats_pid, &seen).await;
     window(Duration::from_secs(3)).await;
     let r1 = read(&gw, nats_pid, &seen).await;
-    let per_call = ((r1.events_in - r0.events_in) / r1.at.duration_since(r0.at).as_secs_f64() / 500.0).max(0.1);
+    let per_call =
+        ((r1.events_in - r0.events_in) / r1.at.duration_since(r0.at).as_secs_f64() / 500.0)
+            .max(0.1);
     println!("{}", json!({"events_per_call": per_call}));
     sim.handle().set_traffic(0.0);
     drain(&gw, nats_pid, &seen).await;
 
     // 1. Latency at 5,000 events/s: 200 probe calls/s and background traffic for the rest.
-    sim.handle().set_traffic((5_000.0 / per_call - 200.0).max(0.0));
+    sim.handle()
+        .set_traffic((5_000.0 / per_call - 200.0).max(0.0));
     window(Duration::from_secs(2)).await;
     let r0 = read(&gw, nats_pid, &seen).await;
     let mut tick = tokio::time::interval(Duration::from_millis(5));
@@ -220,7 +222,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Memory of the gateway after all of the above.
     let (rss, hwm) = rss_mib(gw.pid());
-    println!("{}", json!({"gateway_rss_mib": rss.round(), "gateway_peak_rss_mib": hwm.round()}));
+    println!(
+        "{}",
+        json!({"gateway_rss_mib": rss.round(), "gateway_peak_rss_mib": hwm.round()})
+    );
     gw.kill();
 
     // 5. Leader takeover: two gateways of an HA pair, the leader killed.
@@ -236,7 +241,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     one.kill();
     let mut first_record = None;
     let mut leading = None;
-    while (first_record.is_none() || leading.is_none()) && killed.elapsed() < Duration::from_secs(60) {
+    while (first_record.is_none() || leading.is_none())
+        && killed.elapsed() < Duration::from_secs(60)
+    {
         // A leader's first record is its session.connecting.
         let connecting = *seen.connecting_at.lock().unwrap();
         if let Some(at) = connecting.filter(|at| *at > killed) {
