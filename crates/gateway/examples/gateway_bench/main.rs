@@ -22,7 +22,9 @@
     clippy::cast_precision_loss,
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
-    reason = "a benchmark: arithmetic on counters for printing"
+    clippy::indexing_slicing,
+    clippy::float_cmp,
+    reason = "a benchmark: arithmetic on counters for printing, JSON looked up by key, counters compared as read"
 )]
 
 #[path = "../../tests/support/mod.rs"]
