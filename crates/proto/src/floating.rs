@@ -194,12 +194,12 @@ impl FloatValue for SecretString {
     fn data_len(&self) -> usize {
         self.0.data_len()
     }
-    /// Only a missing NUL is kept: bytes after the NUL of a credential are not copied into the layout,
-    /// which is shown in JSON.
+    /// Bytes after the NUL of a credential are kept, marked secret: the layout is shown in JSON, and they are
+    /// shown only where the credential itself is.
     fn exactness<'d>(&self, data: FieldData<'d>) -> Exactness<'d> {
         match self.0.exactness(data) {
-            Exactness::Suffix([]) => Exactness::Suffix(&[]),
-            _ => Exactness::Exact,
+            Exactness::Suffix(s) => Exactness::SecretSuffix(s),
+            other => other,
         }
     }
     fn check(&self, max: usize) -> Result<(), EncodeErrorKind> {
@@ -495,7 +495,12 @@ pub(crate) fn take<V: FloatValue>(
             }
             Exactness::Suffix(s) => {
                 lay.slot(slot);
-                lay.suffix(s);
+                lay.suffix(s, false);
+                return Some(v);
+            }
+            Exactness::SecretSuffix(s) => {
+                lay.slot(slot);
+                lay.suffix(s, true);
                 return Some(v);
             }
             Exactness::Invalid => DecodeErrorKind::NotCanonical,

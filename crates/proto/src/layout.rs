@@ -42,8 +42,13 @@ pub struct WireLayout {
     /// The positions in `order` (ascending) that were unknown fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_at: Vec<usize>,
-    /// Fields whose data does not end with the one NUL the writer puts after a value.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Fields whose data does not end with the one NUL the writer puts after a value. The suffix of a
+    /// credential is kept in memory (the message is written back byte for byte) but shown in JSON only inside
+    /// [`crate::secret::reveal`], like the credential itself.
+    #[serde(
+        skip_serializing_if = "no_suffix_shown",
+        serialize_with = "serialize_shown_suffixes"
+    )]
     pub data: Vec<WireSuffix>,
     /// Fixed-part counts that did not agree with their lists, by list name, as received.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -65,6 +70,27 @@ pub struct WireSuffix {
     /// The bytes after the value (empty: the value had no NUL).
     #[serde(rename = "suffix_hex")]
     pub suffix: RawBytes,
+    /// The field is a credential (AgentPassword): its suffix is as secret as its value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
+}
+
+impl WireSuffix {
+    /// Shown in JSON: not a credential's, or credentials are being revealed.
+    fn shown(&self) -> bool {
+        !self.secret || crate::secret::revealed()
+    }
+}
+
+fn no_suffix_shown(data: &[WireSuffix]) -> bool {
+    !data.iter().any(WireSuffix::shown)
+}
+
+fn serialize_shown_suffixes<S: serde::Serializer>(
+    data: &[WireSuffix],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(data.iter().filter(|d| d.shown()))
 }
 
 /// How one floating field's data compares with what the writer would write for its value (the codec's own
@@ -76,6 +102,8 @@ pub enum Exactness<'d> {
     Exact,
     /// The value's bytes, then these bytes instead of the single NUL.
     Suffix(&'d [u8]),
+    /// As [`Exactness::Suffix`], for a credential: the suffix is shown in JSON only when secrets are revealed.
+    SecretSuffix(&'d [u8]),
     /// The data does not fit the type (a BOOL neither 0 nor 1: [`DecodeErrorKind::NotCanonical`]).
     Invalid,
 }
@@ -194,13 +222,14 @@ impl Tracker {
         self.in_order = false;
     }
 
-    /// The field just read ends with `suffix` instead of a single NUL.
+    /// The field just read ends with `suffix` instead of a single NUL (`secret`: the field is a credential).
     #[cold]
-    pub fn suffix(&mut self, suffix: &[u8]) {
+    pub fn suffix(&mut self, suffix: &[u8], secret: bool) {
         let at = self.index;
         self.rare().data.push(WireSuffix {
             at,
             suffix: RawBytes::from(suffix),
+            secret,
         });
         self.in_order = false;
     }
@@ -410,6 +439,7 @@ mod tests {
             data: vec![WireSuffix {
                 at: 2,
                 suffix: RawBytes::from(&b"x"[..]),
+                secret: false,
             }],
             ..WireLayout::default()
         };

@@ -34,7 +34,7 @@ pub fn reveal<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-fn revealed() -> bool {
+pub(crate) fn revealed() -> bool {
     REVEALED.with(Cell::get)
 }
 

@@ -362,3 +362,36 @@ proptest! {
         }
     }
 }
+
+/// Found by the `frame_and_message` fuzz target: an AgentPassword (tag 49) whose data has bytes after its NUL.
+/// They are kept (the message is written back byte for byte) but, like the password, shown in JSON only when
+/// secrets are revealed; `cti decode --show-secrets | cti encode` gives the same bytes.
+#[test]
+fn bytes_after_a_password_nul_are_kept_and_shown_only_with_secrets() {
+    let bytes = hex(
+        "00000027 00000026
+         00000013 00001388 0002 0000 0000 0032 00 00000001
+         0006 0005 33303031 00
+         0031 0005 00 00cd0000",
+    );
+    let m = decode_one(&bytes, 24);
+    let wire = m.wire().expect("a layout");
+    assert_eq!(wire.data.len(), 1);
+    assert!(wire.data[0].secret);
+    // The suffix is everything after the (empty) value, its NUL included.
+    assert_eq!(wire.data[0].suffix.as_bytes(), &hex("0000cd0000")[..]);
+    assert_eq!(&m.to_bytes(24).unwrap()[..], &bytes[..]);
+    let text = serde_json::to_string(&m).unwrap();
+    assert!(!text.contains("suffix_hex"), "{text}");
+    assert!(!text.contains("cd00"), "{text}");
+    let shown = cti_proto::secret::reveal(|| serde_json::to_string(&m).unwrap());
+    assert!(shown.contains(r#""suffix_hex":"0000cd0000","secret":true"#), "{shown}");
+    let back: Message = serde_json::from_str(&shown).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(&back.to_bytes(24).unwrap()[..], &bytes[..]);
+    // Redacted JSON fed back: the password was empty, so it is written, without the hidden suffix.
+    let redacted: Message = serde_json::from_str(&text).unwrap();
+    let plain = redacted.to_bytes(24).unwrap();
+    assert_eq!(&plain[4..plain.len() - 5], &bytes[4..bytes.len() - 9]);
+    assert_eq!(&plain[plain.len() - 5..], &hex("0031 0001 00")[..]);
+}
