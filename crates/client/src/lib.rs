@@ -33,6 +33,8 @@ pub mod config;
 mod driver;
 pub mod error;
 pub mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod heartbeat;
 pub mod invoke;
 pub mod requests;

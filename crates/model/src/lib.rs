@@ -152,6 +152,8 @@ mod call;
 mod change;
 mod discovery;
 mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 mod key;
 mod model;
 mod outage;

@@ -45,6 +45,8 @@ pub mod dissector;
 pub mod error;
 mod floating;
 pub mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod groups;
 pub mod layout;
 pub mod message;

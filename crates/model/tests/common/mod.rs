@@ -5,10 +5,9 @@
     reason = "test helpers, not all used by every test file"
 )]
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
-use cti_model::{CallKey, Change};
+use cti_model::CallKey;
 use cti_proto::constants::*;
 use cti_proto::message::*;
 use cti_proto::{Message, NamedVariable};
@@ -139,53 +138,6 @@ pub fn agent_state(agent_id: &str, extension: &str, state: AgentState) -> Messag
     m.into()
 }
 
-/// Checks that every key in the stream refers to a live call at that point; returns the live keys at the end
-/// and the number of `CallBegan`.
-pub fn check_stream(changes: &[Change]) -> Result<(BTreeSet<CallKey>, usize), String> {
-    let mut live = BTreeSet::new();
-    let mut began = 0;
-    for c in changes {
-        match c {
-            Change::CallBegan(k) => {
-                began += 1;
-                if !live.insert(k.clone()) {
-                    return Err(format!("second CallBegan for live {k}"));
-                }
-            }
-            Change::CallDiscovered { key, .. } => {
-                if !live.insert(key.clone()) {
-                    return Err(format!("CallDiscovered for live {key}"));
-                }
-            }
-            Change::CallChanged(k)
-            | Change::CallSuspended(k)
-            | Change::CallResumed { key: k, .. } => {
-                if !live.contains(k) {
-                    return Err(format!("{c:?} for {k}, not live"));
-                }
-            }
-            Change::CallRekeyed { from, to } => {
-                if !live.remove(from) || !live.insert(to.clone()) {
-                    return Err(format!("bad rekey {from} -> {to}"));
-                }
-            }
-            Change::CallEnded { key, .. } => {
-                if !live.remove(key) {
-                    return Err(format!("CallEnded for {key}, not live"));
-                }
-            }
-            Change::AgentChanged { from, to, .. } => {
-                if *from == Some(*to) {
-                    return Err("AgentChanged without a change".into());
-                }
-            }
-            Change::AgentRekeyed { from, to } => {
-                if from == to {
-                    return Err(format!("AgentRekeyed to the same key {to}"));
-                }
-            }
-            Change::PeripheralStatus { .. } => {}
-        }
-    }
-    Ok((live, began))
-}
+/// The change-stream invariants live in the crate, shared with the fuzz target.
+#[allow(unused_imports, reason = "not every test file checks the stream")]
+pub use cti_model::fuzzing::check_stream;
