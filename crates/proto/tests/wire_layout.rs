@@ -368,12 +368,10 @@ proptest! {
 /// secrets are revealed; `cti decode --show-secrets | cti encode` gives the same bytes.
 #[test]
 fn bytes_after_a_password_nul_are_kept_and_shown_only_with_secrets() {
-    let bytes = hex(
-        "00000027 00000026
+    let bytes = hex("00000027 00000026
          00000013 00001388 0002 0000 0000 0032 00 00000001
          0006 0005 33303031 00
-         0031 0005 00 00cd0000",
-    );
+         0031 0005 00 00cd0000");
     let m = decode_one(&bytes, 24);
     let wire = m.wire().expect("a layout");
     assert_eq!(wire.data.len(), 1);
@@ -385,7 +383,10 @@ fn bytes_after_a_password_nul_are_kept_and_shown_only_with_secrets() {
     assert!(!text.contains("suffix_hex"), "{text}");
     assert!(!text.contains("cd00"), "{text}");
     let shown = cti_proto::secret::reveal(|| serde_json::to_string(&m).unwrap());
-    assert!(shown.contains(r#""suffix_hex":"0000cd0000","secret":true"#), "{shown}");
+    assert!(
+        shown.contains(r#""suffix_hex":"0000cd0000","secret":true"#),
+        "{shown}"
+    );
     let back: Message = serde_json::from_str(&shown).unwrap();
     assert_eq!(back, m);
     assert_eq!(&back.to_bytes(24).unwrap()[..], &bytes[..]);

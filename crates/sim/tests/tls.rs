@@ -101,6 +101,10 @@ impl Files {
         roots
             .add(CertificateDer::from_pem_slice(self.ca.cert_pem().as_bytes()).unwrap())
             .unwrap();
+        #[allow(
+            deprecated,
+            reason = "rustls 0.23.48 deprecates ring's provider (no post-quantum key exchange); ring keeps the cold build practical (aws-lc-rs needs a C/cmake build) and the CTI Server speaks TLS 1.2"
+        )]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

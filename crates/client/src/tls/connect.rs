@@ -31,6 +31,10 @@ impl TlsConnect {
     /// Reads the files `cfg` names and builds the rustls client configuration.
     pub fn new(cfg: &TlsConfig) -> Result<TlsConnect, String> {
         cfg.validate()?;
+        #[allow(
+            deprecated,
+            reason = "rustls 0.23.48 deprecates ring's provider (no post-quantum key exchange); ring keeps the cold build practical (aws-lc-rs needs a C/cmake build) and the CTI Server speaks TLS 1.2"
+        )]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let algorithms = provider.signature_verification_algorithms;
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())

@@ -14,6 +14,10 @@ use crate::config::ServeTls;
 
 /// The acceptor of `tls`; the error names the file and what is wrong with it.
 pub(crate) fn build(tls: &ServeTls) -> Result<TlsAcceptor, String> {
+    #[allow(
+        deprecated,
+        reason = "rustls 0.23.48 deprecates ring's provider (no post-quantum key exchange); ring keeps the cold build practical (aws-lc-rs needs a C/cmake build) and the CTI Server speaks TLS 1.2"
+    )]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS12])
