@@ -3,48 +3,43 @@
 //! same length, so the recording keeps every length, offset and TCP sequence number of the wire.
 
 use cti_proto::frame::HEADER_LEN;
-use cti_proto::version::MAX_MESSAGE_SIZE;
-use cti_proto::{Message, MessageType};
+use cti_proto::version::{FloatWidth, MAX_MESSAGE_SIZE};
+use cti_proto::{Message, MessageRef, MessageType};
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// Zeroes the credentials of the framed message `frame` (MHDR + body) read at protocol `version`; returns the
-/// number of bytes blanked. A floating part that does not parse is left as it is from there on.
+/// number of bytes blanked. The floating fields are found with the borrowed view ([`MessageRef`]): nothing is
+/// decoded or allocated for a message without credentials, which is nearly every message. A floating part that
+/// does not parse is left as it is from there on.
 pub fn blank_credentials(frame: &mut [u8], version: u32) -> usize {
     let Some(t) = be32(frame, 4).map(MessageType) else {
         return 0;
     };
     let tags = Message::credential_tags(t);
-    let Some(fixed) = Message::fixed_len_of(t, version) else {
-        return 0;
-    };
     if tags.is_empty() {
         return 0;
     }
-    let wide = version >= 20;
-    let header = if wide { 4 } else { 2 };
-    let mut at = HEADER_LEN + fixed;
+    let header = FloatWidth::for_version(version).header_len();
+    // Where each credential's data is, from the first byte of the MHDR (only OPEN_REQ and a few agent
+    // requests get here, so the Vec is rare).
+    let mut spans = Vec::new();
+    if let Ok(view) = MessageRef::new(t, frame.get(HEADER_LEN..).unwrap_or_default(), version) {
+        spans.extend(
+            view.floats()
+                .map_while(Result::ok)
+                .filter(|f| tags.contains(&f.tag.0))
+                .map(|f| (f.offset + header, f.data.len())),
+        );
+    }
     let mut blanked = 0;
-    while at + header <= frame.len() {
-        let (tag, len) = match (wide, frame.get(at..at + header)) {
-            (true, Some(&[t0, t1, l0, l1])) => (
-                u16::from_be_bytes([t0, t1]),
-                usize::from(u16::from_be_bytes([l0, l1])),
-            ),
-            (false, Some(&[t, l])) => (u16::from(t), usize::from(l)),
-            _ => break,
-        };
-        let data = at + header..at + header + len;
-        let Some(slot) = frame.get_mut(data) else {
-            break;
-        };
-        if tags.contains(&tag) {
+    for (at, len) in spans {
+        if let Some(slot) = frame.get_mut(at..at + len) {
             slot.fill(0);
             blanked += len;
         }
-        at += header + len;
     }
     blanked
 }
