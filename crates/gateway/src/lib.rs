@@ -10,7 +10,8 @@
 //! The path of one update: [`records::Recorder`] turns it into numbered stream records (`Cti-Seq`, no holes)
 //! and KV writes (pure, no NATS); a bounded queue per source holds the batches while NATS is slow or away (an
 //! overflow becomes a `session.gap` record and a rewrite of the buckets); the publisher sends them in order with
-//! a window of acks in flight and sends again what was not acknowledged.
+//! a window of acks in flight and sends again what was not acknowledged; the KV writes of a burst are coalesced
+//! (the last write to each key, one position marker per flush, at most 50 ms late while the gateway is busy).
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
@@ -33,6 +34,7 @@
 //!
 //! Runnable against a real server: `cargo run -p cti-gateway --example late_consumer` (see its docs).
 
+mod coalesce;
 pub mod config;
 mod control;
 pub mod follow;

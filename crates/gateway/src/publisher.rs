@@ -1,5 +1,6 @@
 //! Publishing one source's batches in order, with a JetStream ack for each: stream records first, then — once
-//! a batch's last record is acknowledged — its KV writes and the source's position marker. A window of
+//! a batch's last record is acknowledged — its KV writes and the source's position marker, coalesced while the
+//! publisher is busy (see [`crate::coalesce`]). A window of
 //! publishes is in flight at once; when NATS is unreachable everything not acknowledged is sent again, in the
 //! same order, until it is (the stream drops the repeats by `Nats-Msg-Id`).
 
@@ -14,13 +15,13 @@ use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::coalesce::Coalesced;
 use crate::metrics::SourceMetrics;
 use crate::records::{Batch, KvOp, StreamRecord};
-use crate::subjects::{CALLS_BUCKET, POSITION_KEY, position_key};
+use crate::subjects::POSITION_KEY;
 
 /// Publishes at most this many messages before waiting for the oldest ack.
 pub const WINDOW: usize = 512;
@@ -47,9 +48,14 @@ pub(crate) async fn run(
 ) {
     let mut todo: VecDeque<Work> = VecDeque::new();
     let mut inflight: VecDeque<(Work, PublishAckFuture)> = VecDeque::new();
+    let mut held = Coalesced::default();
     let mut open = true;
     let mut backoff = Duration::from_millis(50);
     loop {
+        // KV writes go out when nothing else is to be sent, or when they have waited long enough.
+        if held.len() > 0 && ((todo.is_empty() && inflight.is_empty()) || held.due()) {
+            todo.extend(held.take(&source).into_iter().map(Work::Kv));
+        }
         // Take what is queued, without waiting when there is work already.
         while open {
             let next = if todo.is_empty() && inflight.is_empty() {
@@ -97,7 +103,7 @@ pub(crate) async fn run(
             match ack.await {
                 Ok(ack) => {
                     backoff = Duration::from_millis(50);
-                    done(&source, w, &ack, &mut todo, &metrics);
+                    done(w, &ack, &mut held, &metrics);
                     continue;
                 }
                 Err(e) => {
@@ -132,29 +138,17 @@ fn enqueue(todo: &mut VecDeque<Work>, b: Batch) {
     }
 }
 
-/// After an ack: count it, and for a batch's last record queue its KV writes and the position marker.
-fn done(
-    source: &str,
-    w: Work,
-    ack: &PublishAck,
-    todo: &mut VecDeque<Work>,
-    metrics: &SourceMetrics,
-) {
+/// After an ack: count it, and for a batch's last record hold its KV writes (with the position marker to
+/// follow them).
+fn done(w: Work, ack: &PublishAck, held: &mut Coalesced, metrics: &SourceMetrics) {
     let Work::Record { rec, kv, queued } = w else {
         metrics.kv_writes.inc();
         return;
     };
     metrics.published(&rec.subject, queued.elapsed());
-    let Some(kv) = kv.filter(|k| !k.is_empty()) else {
-        return;
-    };
-    todo.extend(kv.into_iter().map(Work::Kv));
-    let position = json!({"cti_seq": rec.seq, "stream": ack.stream, "stream_seq": ack.sequence});
-    todo.push_back(Work::Kv(KvOp::Put {
-        bucket: CALLS_BUCKET,
-        key: position_key(source),
-        value: Bytes::from(position.to_string()),
-    }));
+    if let Some(kv) = kv {
+        held.add(kv, rec.seq, &ack.stream, ack.sequence);
+    }
 }
 
 async fn send(js: &jetstream::Context, w: &Work) -> Result<Sent, async_nats::Error> {
