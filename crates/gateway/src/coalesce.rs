@@ -52,15 +52,14 @@ impl Coalesced {
                     None
                 }
             };
-            match slot.and_then(|i| self.ops.get_mut(i)) {
-                Some(held) => *held = op,
-                None => {
-                    if let KvOp::Put { bucket, key, .. } | KvOp::Delete { bucket, key } = &op {
-                        self.index.insert((*bucket, key.clone()), self.ops.len());
-                    }
-                    self.ops.push(op);
-                }
+            if let Some(held) = slot.and_then(|i| self.ops.get_mut(i)) {
+                *held = op;
+                continue;
             }
+            if let KvOp::Put { bucket, key, .. } | KvOp::Delete { bucket, key } = &op {
+                self.index.insert((*bucket, key.clone()), self.ops.len());
+            }
+            self.ops.push(op);
         }
         self.position = Some((cti_seq, stream.to_owned(), stream_seq));
         self.since.get_or_insert_with(Instant::now);
