@@ -170,7 +170,7 @@ mod tests {
         let mut c = Coalesced::default();
         c.add(vec![put("pg1.1", "a")], 1, "CTI", 1);
         assert!(!c.due());
-        tokio::time::advance(MAX_HOLD - Duration::from_millis(1)).await;
+        tokio::time::advance(Duration::from_millis(49)).await;
         c.add(vec![put("pg1.2", "a")], 2, "CTI", 2);
         assert!(!c.due());
         tokio::time::advance(Duration::from_millis(1)).await;
