@@ -250,12 +250,17 @@ impl Default for TrafficConfig {
 /// Which optional fields the simulator's events carry (`[fidelity]` in TOML).
 ///
 /// By default the simulator sends what a real CTI Server sends, so that a client which relies on an optional
-/// field (one in the wild crashes without AGENT_STATE_EVENT's Direction) is exercised as in production: in
-/// AGENT_STATE_EVENT the Direction of the agent's call (tag 244, from protocol version 16 — absent below, as
-/// the field did not exist). `optional_fields = false` leaves every optional floating field of AGENT_STATE_EVENT
-/// out (Direction, Duration, NextAgentState, ActiveTerminal, MaxBeyondTaskLimit, AgentIDLong; the identifying
-/// AgentID, AgentExtension, AgentInstrument, CTIClientSignature and the skill groups stay) to test a client's
-/// tolerance of their absence.
+/// field (one in the wild crashes without AGENT_STATE_EVENT's Direction) is exercised as in production:
+/// AGENT_STATE_EVENT's Direction (tag 244, v16+) and MaxBeyondTaskLimit (266, v22+); BEGIN_CALL_EVENT's
+/// DialedNumber, RouterCallKeyDay / CallID / SequenceNumber and CallReferenceID (223, v14+);
+/// CALL_DELIVERED_EVENT's DialedNumber; CALL_SERVICE_INITIATED_EVENT's CallReferenceID and, for a consult call,
+/// the consulted call in the COC fields (229–231, v14+). A field is never sent to a session whose protocol
+/// version predates it. `optional_fields = false` leaves all of these out, and AGENT_STATE_EVENT's Duration,
+/// NextAgentState, ActiveTerminal and AgentIDLong, to test a client's tolerance of their absence; the fields
+/// that identify the call, agent and parties (ConnectionDeviceID, AgentID, AgentExtension, AgentInstrument,
+/// CTIClientSignature, the *DeviceIDs, the skill groups) and the call's data (ANI, DNIS, CallerEnteredDigits,
+/// call variables, wrap-up data, ECC variables) stay. The table, with what is not filled and why, is in the
+/// `fidelity` module's documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FidelityConfig {

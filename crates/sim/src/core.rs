@@ -245,11 +245,12 @@ impl Core {
         let open_conf = self.open_conf(req, &grant, standby, now);
         first.extend(encode(&Message::from(open_conf), version));
         if !standby {
-            first.extend(
-                self.opening_events(&sub)
-                    .iter()
-                    .filter_map(|m| encode(m, version)),
-            );
+            first.extend(self.opening_events(&sub).iter().filter_map(|m| {
+                encode(
+                    &crate::fidelity::shape(m, version, &self.cfg.fidelity),
+                    version,
+                )
+            }));
         }
         self.sessions.insert(
             conn,

@@ -8,7 +8,7 @@ use cti_proto::constants::{
     CallType, ConnectionDeviceIdType, LineType, LocalConnectionState, NULL_CALL_ID, PeripheralType,
 };
 use cti_proto::message::ClientSignature;
-use cti_proto::{CtiString, NamedArray, NamedVariable};
+use cti_proto::{CtiString, NamedArray, NamedVariable, RawBytes};
 
 use super::schedule::Step;
 use super::{AgentIndex, Engine, FIRST_CALL_ID};
@@ -66,6 +66,11 @@ pub(super) struct Call {
     pub(super) customer_phone: Option<CtiString>,
     pub(super) customer_account: Option<CtiString>,
     pub(super) router_key: Option<(u32, u32)>,
+    /// RouterCallKeySequenceNumber: 0 for the routed call, one more for each new call leg (transfer,
+    /// conference) carrying its RouterCallKey.
+    pub(super) leg: u32,
+    /// CallReferenceID: one value for the whole call, kept by its later legs ([`Engine::call_reference`]).
+    pub(super) reference: RawBytes,
     pub(super) clients: Vec<ClientSignature>,
     /// Connections; the first is the originating party.
     pub(super) conns: Vec<Conn>,
@@ -145,6 +150,17 @@ pub(super) struct Ended {
 }
 
 impl Engine {
+    /// The CallReferenceID (tag 223) of a new call first known as `id` on `peripheral_id`: 12 opaque bytes,
+    /// PeripheralID, the simulator's start time and the first ConnectionCallID (big-endian UINTs), unique for
+    /// the run and across runs started at different seconds.
+    pub(super) fn call_reference(&self, peripheral_id: u32, id: u32) -> RawBytes {
+        let mut b = Vec::with_capacity(12);
+        b.extend_from_slice(&peripheral_id.to_be_bytes());
+        b.extend_from_slice(&self.epoch.to_be_bytes());
+        b.extend_from_slice(&id.to_be_bytes());
+        RawBytes::from(b.as_slice())
+    }
+
     /// A fresh ConnectionCallID.
     pub(super) fn new_call_id(&mut self) -> u32 {
         loop {
@@ -173,6 +189,7 @@ impl Engine {
             answered: true,
             since: self.now,
             announced: true,
+            leg: old.leg.wrapping_add(1),
             ..old.clone()
         };
         call.touch(sig, time);

@@ -108,6 +108,8 @@ impl Engine {
     /// Places a call from agent `a` to `dialed` (an agent `to`, or an external number when `None`):
     /// BEGIN_CALL_EVENT, CALL_SERVICE_INITIATED_EVENT + AGENT_STATE_EVENT TALKING, CALL_ORIGINATED_EVENT, and for
     /// an agent CALL_DELIVERED_EVENT + its AGENT_STATE_EVENT RESERVED; the far end answers after the ring time.
+    /// `consult`: for a consult call, the call consulted from (ConnectionCallID, ConnectionDeviceID), which the
+    /// CALL_SERVICE_INITIATED_EVENT names in its COC fields.
     #[allow(
         clippy::too_many_arguments,
         reason = "one private helper for make-call and consult"
@@ -117,7 +119,7 @@ impl Engine {
         a: AgentIndex,
         to: Option<AgentIndex>,
         dialed: CtiString,
-        consult: bool,
+        consult: Option<&(u32, CtiString)>,
         data: CallData,
         sig: Option<&CtiString>,
         out: &mut Vec<WorldEvent>,
@@ -135,9 +137,9 @@ impl Engine {
             .ok_or(cf(Cf::CF_RESOURCE_OUT_OF_SERVICE))?;
         let (ext, sg) = (agent.ext.clone(), agent.main_skill_group());
         let (call_type, line_type) = match (consult, to) {
-            (true, _) => (CallType::CALLTYPE_CONSULT, LineType::LINETYPE_INSIDE),
-            (false, Some(_)) => (CallType::CALLTYPE_AGENT_INSIDE, LineType::LINETYPE_INSIDE),
-            (false, None) => (CallType::CALLTYPE_AGENT_OUT, LineType::LINETYPE_OUTBOUND),
+            (Some(_), _) => (CallType::CALLTYPE_CONSULT, LineType::LINETYPE_INSIDE),
+            (None, Some(_)) => (CallType::CALLTYPE_AGENT_INSIDE, LineType::LINETYPE_INSIDE),
+            (None, None) => (CallType::CALLTYPE_AGENT_OUT, LineType::LINETYPE_OUTBOUND),
         };
         let (peripheral_id, ptype) = (periph.id, periph.ptype);
         let id = self.new_call_id();
@@ -162,6 +164,8 @@ impl Engine {
             customer_phone: None,
             customer_account: None,
             router_key: None,
+            leg: 0,
+            reference: self.call_reference(peripheral_id, id),
             clients: Vec::new(),
             conns: vec![Conn {
                 agent: Some(a),
@@ -181,7 +185,7 @@ impl Engine {
             announced: true,
         };
         let begin = messages::begin_call(&call);
-        let initiated = messages::call_service_initiated(&call, &ext);
+        let initiated = messages::call_service_initiated(&call, &ext, consult);
         self.calls.insert(id, call);
         self.touch(id, sig);
         self.attach(a, id);
@@ -257,7 +261,7 @@ impl Engine {
         let mut data = CallData::default();
         data.overlay(r.call_variables(), r.call_wrapup_data.as_ref(), r.ecc());
         let dialed = CtiString::from(dialed);
-        let id = self.place_call(a, to, dialed, false, data, sig, out)?;
+        let id = self.place_call(a, to, dialed, None, data, sig, out)?;
         let mut m = MakeCallConf::default();
         m.invoke_id = r.invoke_id;
         m.new_connection_call_id = id;
@@ -499,7 +503,8 @@ impl Engine {
         let dialed = CtiString::from(dialed);
         self.touch(cid, sig);
         self.hold(cid, a, sig, true, out);
-        let id = self.place_call(a, to, dialed, true, data, sig, out)?;
+        let consulted = self.calls.get(&cid).map(|c| (c.id, c.device.clone()));
+        let id = self.place_call(a, to, dialed, consulted.as_ref(), data, sig, out)?;
         let mut m = ConsultationCallConf::default();
         m.invoke_id = r.invoke_id;
         m.new_connection_call_id = id;

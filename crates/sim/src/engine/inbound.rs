@@ -247,8 +247,10 @@ impl Engine {
             kind: CallType::CALLTYPE_ACD_IN,
             line_type: LineType::LINETYPE_INBOUND_ACD,
             ani: Some(ani.clone()),
+            // The number the caller dialed, on which the call was routed to this DNIS: a real server reports
+            // it as DialedNumber (the simulator has one number for both).
+            dialed: inbound.dnis.clone(),
             dnis: inbound.dnis,
-            dialed: None,
             ced: None,
             called: CtiString::default(),
             vars: inbound.vars,
@@ -258,6 +260,8 @@ impl Engine {
             customer_phone: None,
             customer_account: None,
             router_key: Some(router_key),
+            leg: 0,
+            reference: self.call_reference(peripheral_id, id),
             clients: Vec::new(),
             conns: vec![Conn {
                 agent: None,

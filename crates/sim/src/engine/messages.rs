@@ -53,8 +53,9 @@ fn num_tasks(agent: &Agent) -> u32 {
 }
 
 /// AGENT_STATE_EVENT for the agent's current state; `sig` = the client that caused the change; `direction` =
-/// the Direction of its call (left out below v16, and with `[fidelity] optional_fields = false`, when the event
-/// is delivered: `crate::fidelity`).
+/// the Direction of its call. MaxBeyondTaskLimit is 0: the simulator never gives an agent more than its
+/// MaxTaskLimit. The optional fields are left out below their first version, and with `[fidelity]
+/// optional_fields = false`, when the event is delivered (`crate::fidelity`).
 pub(super) fn agent_state(
     agent: &Agent,
     sig: Option<&CtiString>,
@@ -85,6 +86,7 @@ pub(super) fn agent_state(
     m.agent_extension = Some(agent.ext.clone());
     m.agent_instrument = Some(agent.instrument.clone());
     m.direction = Some(direction);
+    m.max_beyond_task_limit = Some(0);
     m.flt_skill_groups = agent
         .skill_groups
         .iter()
@@ -130,7 +132,8 @@ pub(super) fn query_agent_state_conf(invoke_id: u32, agent: &Agent) -> Message {
     Message::from(m)
 }
 
-/// BEGIN_CALL_EVENT with the call's current data.
+/// BEGIN_CALL_EVENT with the call's current data, its RouterCallKey (with the leg's sequence number) and its
+/// CallReferenceID.
 pub(super) fn begin_call(c: &Call) -> Message {
     let mut m = BeginCallEvent::default();
     m.monitor_id = 0;
@@ -145,11 +148,13 @@ pub(super) fn begin_call(c: &Call) -> Message {
     m.caller_entered_digits.clone_from(&c.ced);
     m.router_call_key_day = c.router_key.map(|k| k.0);
     m.router_call_key_call_id = c.router_key.map(|k| k.1);
+    m.router_call_key_sequence_number = c.router_key.map(|_| c.leg);
     m.set_call_variables(c.vars.clone());
     m.call_wrapup_data.clone_from(&c.wrapup);
     m.named_variables.clone_from(&c.named_vars);
     m.named_arrays.clone_from(&c.named_arrays);
     m.cti_clients.clone_from(&c.clients);
+    m.call_reference_id = Some(c.reference.clone());
     Message::from(m)
 }
 
@@ -352,8 +357,14 @@ pub(super) fn call_dequeued(c: &Call, num_queued: u16) -> Message {
     Message::from(m)
 }
 
-/// CALL_SERVICE_INITIATED_EVENT: `calling` went off-hook to make the call (LCS_INITIATE).
-pub(super) fn call_service_initiated(c: &Call, calling: &CtiString) -> Message {
+/// CALL_SERVICE_INITIATED_EVENT: `calling` went off-hook to make the call (LCS_INITIATE), with the call's
+/// CallReferenceID and, for a consult call, the consulted call `coc` (ConnectionCallID, ConnectionDeviceID) in
+/// the COC fields.
+pub(super) fn call_service_initiated(
+    c: &Call,
+    calling: &CtiString,
+    coc: Option<&(u32, CtiString)>,
+) -> Message {
     let mut m = CallServiceInitiatedEvent::default();
     m.peripheral_id = c.peripheral_id;
     m.peripheral_type = c.ptype;
@@ -369,6 +380,12 @@ pub(super) fn call_service_initiated(c: &Call, calling: &CtiString) -> Message {
     m.local_connection_state = LocalConnectionState::LCS_INITIATE;
     m.event_cause = EventCause::CEC_NEW_CALL;
     m.calling_device_id = Some(calling.clone());
+    m.call_reference_id = Some(c.reference.clone());
+    if let Some((id, device)) = coc {
+        m.coc_connection_call_id = Some(*id);
+        m.coc_call_connection_device_id_type = Some(STATIC);
+        m.coc_call_connection_device_id = Some(device.clone());
+    }
     Message::from(m)
 }
 

@@ -10,6 +10,7 @@
 
 mod calls;
 mod control;
+mod optional_fields;
 mod peripherals;
 mod transfer;
 
