@@ -1,7 +1,7 @@
 //! The gateway's configuration: `[[source]]` tables (one per CTI Server pair), NATS, the stream, the buffer.
 //!
 //! ```toml
-//! buffer = 10000                       # records held per source while NATS is unreachable
+//! buffer = 100000                      # publishes (records + KV writes) held per source while NATS is slow or away
 //! http = "127.0.0.1:8080"              # /health /sources /calls /agents /metrics /ws (default: none)
 //! ws_buffer = 4096                     # records a /ws client may fall behind before it is dropped
 //!
@@ -85,7 +85,9 @@ pub struct GatewayConfig {
     /// The JetStream stream the events go to.
     #[serde(default)]
     pub stream: StreamSettings,
-    /// Records held per source while NATS is unreachable; beyond it a `session.gap` record says what was lost.
+    /// Publishes (stream records and KV writes) held per source while NATS is slow or unreachable; beyond it a
+    /// `session.gap` record says what was lost. A gap's resync (the whole state) is admitted into an empty buffer
+    /// even when it is larger. Memory: roughly 1 KB per publish held.
     #[serde(default = "default_buffer")]
     pub buffer: usize,
     /// Serve `/health`, `/sources`, `/calls`, `/agents`, `/metrics` on this address (e.g. `127.0.0.1:8080`;
@@ -139,7 +141,7 @@ impl HaConfig {
 }
 
 fn default_buffer() -> usize {
-    10_000
+    100_000
 }
 
 fn default_ws_buffer() -> usize {
@@ -378,7 +380,7 @@ mod tests {
         assert_eq!(cfg.stream.name, "CTI");
         assert_eq!(cfg.stream.storage, Storage::File);
         assert_eq!(cfg.nats.url, "nats://127.0.0.1:4222");
-        assert_eq!(cfg.buffer, 10_000);
+        assert_eq!(cfg.buffer, 100_000);
         // The password never shows.
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -264,7 +264,7 @@ pub(crate) fn prometheus(nats_connected: bool, rows: &[Row<'_>]) -> String {
     family(
         "cti_gateway_buffer_depth",
         "gauge",
-        "updates waiting for the publisher",
+        "publishes (stream records and KV writes) waiting for the publisher",
         per_source(&|m, _| Some(m.buffer_depth().to_string())),
     );
     family(

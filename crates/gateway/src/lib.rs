@@ -34,6 +34,7 @@
 //!
 //! Runnable against a real server: `cargo run -p cti-gateway --example late_consumer` (see its docs).
 
+mod buffer;
 mod coalesce;
 pub mod config;
 mod control;

@@ -80,13 +80,13 @@ impl SourceMetrics {
         self.latency_count.inc();
     }
 
-    /// Batches waiting for the publisher now.
+    /// Publishes (stream records and KV writes) waiting for the publisher now.
     pub fn set_buffer_depth(&self, n: usize) {
         self.buffer_depth
             .store(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
-    /// Batches waiting for the publisher.
+    /// Publishes (stream records and KV writes) waiting for the publisher.
     pub fn buffer_depth(&self) -> u64 {
         self.buffer_depth.load(Ordering::Relaxed)
     }

@@ -15,9 +15,9 @@ use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::buffer::BufferRx;
 use crate::coalesce::Coalesced;
 use crate::metrics::SourceMetrics;
 use crate::records::{Batch, KvOp, StreamRecord};
@@ -43,7 +43,7 @@ enum Work {
 pub(crate) async fn run(
     js: jetstream::Context,
     source: String,
-    mut batches: mpsc::Receiver<Batch>,
+    mut batches: BufferRx,
     metrics: Arc<SourceMetrics>,
 ) {
     let mut todo: VecDeque<Work> = VecDeque::new();
@@ -62,12 +62,11 @@ pub(crate) async fn run(
                 batches.recv().await
             } else {
                 match batches.try_recv() {
-                    Ok(b) => Some(b),
-                    Err(mpsc::error::TryRecvError::Empty) => break,
-                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                    Ok(Some(b)) => Some(b),
+                    Ok(None) => break,
+                    Err(()) => None,
                 }
             };
-            metrics.set_buffer_depth(batches.len());
             match next {
                 Some(b) => enqueue(&mut todo, b),
                 None => open = false,

@@ -1,6 +1,7 @@
 //! One source: its [`Session`] turned into batches for the publisher. The CTI session never waits for NATS:
-//! when the publisher's buffer is full, the batch is dropped, its sequence range remembered, and a
-//! `session.gap` record saying so goes out as soon as there is room again.
+//! when the publisher's buffer (see [`crate::buffer`]) is full, the batch is dropped, its sequence range
+//! remembered, and a `session.gap` record saying so goes out, with the whole state for the buckets, as soon as
+//! there is room for both again.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -10,6 +11,7 @@ use cti_model::Snapshot;
 use cti_session::{Session, UpdateKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::buffer::{self, BufferTx, Refused};
 use crate::live::{self, LiveFeed};
 use crate::metrics::SourceMetrics;
 use crate::records::{Batch, Context, Recorder};
@@ -56,7 +58,7 @@ pub struct SourceStatus {
 
 /// What a source task needs besides its session.
 pub(crate) struct Wiring<'a> {
-    pub tx: mpsc::Sender<Batch>,
+    pub tx: BufferTx,
     pub metrics: Arc<SourceMetrics>,
     pub stop: watch::Receiver<bool>,
     pub queries: &'a mut mpsc::Receiver<Query>,
@@ -82,6 +84,9 @@ pub(crate) async fn run(
     let name: Arc<str> = Arc::from(session.source());
     let mut sessions = status.borrow().sessions;
     let mut lost: Option<(u64, u64)> = None;
+    // What the last gap record with its resync weighed: the room to wait for before building the next one
+    // (building walks the whole model, so it is not tried on every update while there is too little room).
+    let mut gap_weight = 1;
     // Side and session number as the updates tell them (the client's status may be ahead of the update).
     let mut side = "-";
     loop {
@@ -146,11 +151,12 @@ pub(crate) async fn run(
         };
         // A range still unreported goes first, so that sequence numbers stay in order in the stream; only when
         // there is room (this task is the only sender, so room seen here stays), since the resync walks the model.
-        if let Some((from, to)) = lost.filter(|_| tx.capacity() > 0) {
+        if let Some((from, to)) = lost.filter(|_| tx.has_room(gap_weight)) {
             let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
             // The KV writes of the lost records are lost too: write the whole state again with the gap.
             let gap_seq = last_seq(&gap, to);
             gap.kv = recorder.resync(session.model(), gap_seq);
+            gap_weight = buffer::weight(&gap);
             // A gap record that finds no room is numbered again later: the live feed gets only the one stored.
             let for_live = Batch {
                 records: gap.records.clone(),
@@ -166,11 +172,11 @@ pub(crate) async fn run(
                     metrics.gaps.inc();
                     lost = None;
                 }
-                Err(mpsc::error::TrySendError::Full(g)) => {
+                Err(Refused::Full(g)) => {
                     metrics.records_lost.add(count(&g));
                     lost = Some((from, last_seq(&g, to)));
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(Refused::Closed) => return,
             }
         }
         let batch = recorder.batch(&u, session.model(), ctx);
@@ -192,12 +198,12 @@ pub(crate) async fn run(
             }
             None => match tx.try_send(batch) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(b)) => {
+                Err(Refused::Full(b)) => {
                     metrics.records_lost.add(count(&b));
                     let first = b.records.first().map_or(recorder.next_seq(), |r| r.seq);
                     lost = Some((first, last_seq(&b, first)));
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(Refused::Closed) => return,
             },
         }
     }

@@ -15,7 +15,7 @@ use crate::live::LiveFeed;
 use crate::metrics::SourceMetrics;
 use crate::records::Recorder;
 use crate::source::{Query, SourceState, SourceStatus, Wiring};
-use crate::{control, publisher, source};
+use crate::{buffer, control, publisher, source};
 
 /// Everything one source's supervisor owns.
 pub(crate) struct Runner {
@@ -77,7 +77,7 @@ pub(crate) async fn supervise(mut r: Runner) {
                 session.client().clone(),
             ))
         });
-        let (tx, rx) = mpsc::channel(r.buffer);
+        let (tx, rx) = buffer::buffer(r.buffer, Arc::clone(&r.metrics));
         let publisher = tokio::spawn(publisher::run(
             r.js.clone(),
             name.clone(),
