@@ -98,7 +98,8 @@ pub struct ClientConfig {
     pub request_timeout_secs: u64,
     /// How many events may wait unread on [`crate::Events`] (default [`DEFAULT_EVENT_QUEUE`]). When the
     /// consumer falls this far behind, the client resets the session, reports [`crate::ClientEvent::Overflow`]
-    /// and reconnects — memory stays bounded and nothing is lost silently.
+    /// and reconnects once the consumer has read half the queue — memory stays bounded, nothing is lost
+    /// silently, and a consumer slower than the server does not cause a reconnect storm.
     pub event_queue: usize,
     /// TLS (the `[tls]` table of a profile); none = plain TCP on both sides.
     pub tls: Option<TlsConfig>,

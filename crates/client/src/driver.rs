@@ -135,6 +135,7 @@ impl Driver {
             if !self.emit(ClientEvent::Connecting { side }).await {
                 return;
             }
+            let mut overflowed = false;
             let next = match self.attempt(side).await {
                 Outcome::OpenFailed(reason) => ClientEvent::AttemptFailed { side, reason },
                 Outcome::Rejected(e) => {
@@ -149,6 +150,7 @@ impl Driver {
                     schedule.succeeded(side);
                     let capacity = self.cfg.event_queue;
                     self.refusal = OVERFLOW_WAIT;
+                    overflowed = true;
                     if !self.emit(ClientEvent::Overflow { side, capacity }).await {
                         return;
                     }
@@ -158,7 +160,7 @@ impl Driver {
                 }
                 Outcome::Closed => return,
             };
-            if !self.emit(next).await {
+            if !self.emit(next).await || (overflowed && !self.drained().await) {
                 return;
             }
             self.refusal = CONNECTING;
@@ -182,6 +184,21 @@ impl Driver {
                     }
                     return true;
                 }
+                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
+            }
+        }
+    }
+
+    /// After an overflow: waits until the consumer has read at least half the queue, answering commands, so the
+    /// next session starts with room to spare instead of overflowing again at once (a consumer slower than the
+    /// server would otherwise cause a reconnect storm); false when the client was closed meanwhile.
+    async fn drained(&mut self) -> bool {
+        let events = self.events.clone();
+        let half = events.max_capacity().div_ceil(2);
+        loop {
+            tokio::select! {
+                // The permits go back to the queue when dropped; a consumer that dropped `Events` reads nothing.
+                _ = events.reserve_many(half) => return true,
                 cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
             }
         }

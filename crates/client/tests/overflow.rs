@@ -1,8 +1,8 @@
 //! Back-pressure: a consumer that stops reading its events. Against a scripted CTI Server (cti-proto only) on
 //! virtual time: the client buffers at most `event_queue` events, then resets the session (memory stays
 //! bounded), fails the outstanding request, counts the overflow, answers requests and close while it waits for
-//! the consumer, and once the consumer reads reports exactly Overflow, Disconnected, Connecting (same side, at
-//! once) and Connected.
+//! the consumer, and once the consumer reads reports exactly Overflow, Disconnected, Connecting (same side, as
+//! soon as half the queue is free, not before) and Connected.
 
 #![allow(
     clippy::panic,
@@ -229,4 +229,45 @@ async fn close_while_waiting_for_the_consumer_stops_the_client() {
             "SYSTEM_EVENT 3"
         ]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_an_overflow_the_client_reconnects_only_once_half_the_queue_is_read() {
+    let _clock = FineClock::start();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (client, mut ev) = overflowed(&listener).await;
+    // Reading one event makes room for Overflow, the next for Disconnected: the queue is full again.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(event(&mut ev).await.unwrap());
+    }
+    assert_eq!(seen, ["SYSTEM_EVENT 0", "SYSTEM_EVENT 1", "SYSTEM_EVENT 2"]);
+    // One slot of four is free: a session opened now would overflow again at once, so there is no attempt.
+    let early = tokio::time::timeout(Duration::from_secs(30), listener.accept()).await;
+    assert!(
+        early.is_err(),
+        "no attempt while less than half the queue is free"
+    );
+    let refused = client.request(query()).await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "not connected: event queue full: waiting for the consumer to read before reconnecting"
+    );
+    // The fourth read frees half the queue: the client reconnects.
+    assert_eq!(event(&mut ev).await.as_deref(), Some("SYSTEM_EVENT 3"));
+    let _peer = Peer::open(&listener).await;
+    let mut rest = Vec::new();
+    for _ in 0..4 {
+        rest.push(event(&mut ev).await.unwrap());
+    }
+    assert_eq!(
+        rest,
+        [
+            "Overflow A 4",
+            "Disconnected A event queue full (4 events unread): session reset",
+            "Connecting A",
+            "Connected A",
+        ]
+    );
+    assert_eq!(client.status().sessions_opened, 2);
 }

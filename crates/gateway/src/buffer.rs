@@ -1,8 +1,8 @@
 //! The buffer between a source and its publisher, bounded in publishes rather than in updates: a batch weighs
 //! its stream records plus its KV writes, and the buffer admits a batch only while the total stays within its
-//! size. One exception keeps a gap's resync possible: a batch heavier than the whole buffer (the full state
-//! written again after records were lost) is admitted into an empty buffer. So the memory held is at most
-//! `size` publishes, or one resync.
+//! size. One exception keeps a gap's repair possible: a batch heavier than the whole buffer (the KV keys lost,
+//! or the full state, written again after records were lost; see [`crate::lost`]) is admitted into an empty
+//! buffer. So the memory held is at most `size` publishes, or one repair.
 //!
 //! (An earlier buffer counted updates. An update weighs from one to thousands of publishes, so while NATS was
 //! slow a buffer of 10,000 updates could hold gigabytes, and its depth, read only when the publisher took a
@@ -78,6 +78,11 @@ impl BufferTx {
     /// Publishes held now (sent and not yet taken by the publisher).
     pub(crate) fn depth(&self) -> usize {
         self.shared.held.load(Ordering::Acquire)
+    }
+
+    /// The most publishes held (beyond one batch heavier than that, admitted into an empty buffer).
+    pub(crate) fn size(&self) -> usize {
+        self.size
     }
 
     /// True when a batch of `weight` would be admitted now. The publisher only takes batches out, so room seen

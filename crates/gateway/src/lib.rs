@@ -43,6 +43,7 @@ mod gateway;
 mod http;
 mod lease;
 mod live;
+mod lost;
 pub mod metrics;
 mod publisher;
 pub mod records;

@@ -56,8 +56,10 @@ pub(crate) async fn run(
         if held.len() > 0 && ((todo.is_empty() && inflight.is_empty()) || held.due()) {
             todo.extend(held.take(&source).into_iter().map(Work::Kv));
         }
-        // Take what is queued, without waiting when there is work already.
-        while open {
+        // Take what is queued, without waiting when there is work already, and only while less than a window
+        // is waiting: the rest stays in the buffer, where it is counted and bounded (taking a batch on every
+        // ack whatever the backlog once moved an unbounded queue out of the buffer into this task).
+        while open && todo.len() < WINDOW {
             let next = if todo.is_empty() && inflight.is_empty() {
                 batches.recv().await
             } else {
@@ -70,9 +72,6 @@ pub(crate) async fn run(
             match next {
                 Some(b) => enqueue(&mut todo, b),
                 None => open = false,
-            }
-            if todo.len() >= WINDOW {
-                break;
             }
         }
         if todo.is_empty() && inflight.is_empty() {
@@ -87,7 +86,13 @@ pub(crate) async fn run(
             let Some(w) = todo.pop_front() else { break };
             match send(&js, &w).await {
                 Ok(Sent::Pending(ack)) => inflight.push_back((w, ack)),
-                Ok(Sent::Done) => metrics.kv_writes.inc(),
+                Ok(Sent::Expand(deletes)) => {
+                    // A prune becomes the deletes it found, sent next through the window like any KV write
+                    // (one by one, each awaited, they stalled the publisher for minutes after a long overflow).
+                    for op in deletes.into_iter().rev() {
+                        todo.push_front(Work::Kv(op));
+                    }
+                }
                 Err(e) => {
                     tracing::warn!("{source}: publish failed ({e}); retrying in order");
                     todo.push_front(w);
@@ -166,13 +171,10 @@ async fn send(js: &jetstream::Context, w: &Work) -> Result<Sent, async_nats::Err
                     && !keep.contains(&k)
                     && !k.ends_with(POSITION_KEY)
                 {
-                    stale.push(k);
+                    stale.push(KvOp::Delete { bucket, key: k });
                 }
             }
-            for k in stale {
-                kv.delete(&k).await?;
-            }
-            return Ok(Sent::Done);
+            return Ok(Sent::Expand(stale));
         }
         Work::Record { rec, .. } => {
             let mut h = HeaderMap::new();
@@ -202,8 +204,8 @@ async fn send(js: &jetstream::Context, w: &Work) -> Result<Sent, async_nats::Err
     Ok(Sent::Pending(js.send_publish(subject, publish).await?))
 }
 
-/// A publish sent (its ack to wait for), or work already done and acknowledged (a prune).
+/// A publish sent (its ack to wait for), or a prune turned into the deletes it found (to send next).
 enum Sent {
     Pending(PublishAckFuture),
-    Done,
+    Expand(Vec<KvOp>),
 }

@@ -179,6 +179,39 @@ impl Recorder {
         ops
     }
 
+    /// After a gap whose lost records wrote only the keys in `keys` (bucket, key): KV writes that make those
+    /// keys equal to `model` again — a put for each call or agent still there, a delete for the others — tagged
+    /// with the gap record's sequence `seq`. The rest of the buckets was not touched by the lost records, so it
+    /// is right already; this costs the keys lost, not the whole state.
+    pub fn refresh(
+        &self,
+        model: &Model,
+        keys: &std::collections::BTreeSet<(&'static str, String)>,
+        seq: u64,
+    ) -> Vec<KvOp> {
+        let mut gone = keys.clone();
+        let mut ops = Vec::new();
+        for call in model.calls() {
+            let key = (CALLS_BUCKET, call_key(&self.source, &call.key));
+            if gone.remove(&key) {
+                let value = serde_json::to_value(call).unwrap_or_default();
+                ops.push(put(key.0, key.1, value, seq));
+            }
+        }
+        for agent in model.agents() {
+            let key = (AGENTS_BUCKET, agent_key(&self.source, &agent.agent_id));
+            if gone.remove(&key) {
+                let value = serde_json::to_value(agent).unwrap_or_default();
+                ops.push(put(key.0, key.1, value, seq));
+            }
+        }
+        ops.extend(
+            gone.into_iter()
+                .map(|(bucket, key)| KvOp::Delete { bucket, key }),
+        );
+        ops
+    }
+
     /// Skips `n` sequence numbers (records that could not be buffered), returning the range skipped.
     pub fn skip(&mut self, n: u64) -> (u64, u64) {
         let from = self.next_seq;

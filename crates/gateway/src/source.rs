@@ -1,7 +1,7 @@
 //! One source: its [`Session`] turned into batches for the publisher. The CTI session never waits for NATS:
-//! when the publisher's buffer (see [`crate::buffer`]) is full, the batch is dropped, its sequence range
-//! remembered, and a `session.gap` record saying so goes out, with the whole state for the buckets, as soon as
-//! there is room for both again.
+//! when the publisher's buffer (see [`crate::buffer`]) is full, the batch is dropped, its sequence range and KV
+//! keys remembered ([`crate::lost`]), and a `session.gap` record saying so goes out, with those keys written
+//! again from the model, as soon as there is room for both.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::buffer::{self, BufferTx, Refused};
 use crate::live::{self, LiveFeed};
+use crate::lost::{self, Lost};
 use crate::metrics::SourceMetrics;
 use crate::records::{Batch, Context, Recorder};
 
@@ -83,10 +84,10 @@ pub(crate) async fn run(
     } = wiring;
     let name: Arc<str> = Arc::from(session.source());
     let mut sessions = status.borrow().sessions;
-    let mut lost: Option<(u64, u64)> = None;
-    // What the last gap record with its resync weighed: the room to wait for before building the next one
-    // (building walks the whole model, so it is not tried on every update while there is too little room).
-    let mut gap_weight = 1;
+    let mut lost: Option<Lost> = None;
+    // What the last gap record with a whole-state rewrite weighed: the room to wait for before building the next
+    // one (building walks the whole model, so it is not tried on every update while there is too little room).
+    let mut whole_weight = 1;
     // Side and session number as the updates tell them (the client's status may be ahead of the update).
     let mut side = "-";
     loop {
@@ -105,14 +106,14 @@ pub(crate) async fn run(
         let Some(u) = update else {
             // Stopping (or the session ended): a range still unreported is reported now, waiting for room.
             session.close().await;
-            if let Some((from, to)) = lost {
+            if let Some(l) = &lost {
                 let ctx = Context {
                     side,
                     session: sessions,
                     version,
                 };
-                let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
-                gap.kv = recorder.resync(session.model(), last_seq(&gap, to));
+                let mut gap = recorder.gap(l.from, l.to, SystemTime::now(), ctx);
+                gap.kv = l.repair(&recorder, session.model(), last_seq(&gap, l.to));
                 live::send(&live, &name, &gap);
                 if tx.send(gap).await.is_ok() {
                     metrics.gaps.inc();
@@ -151,12 +152,19 @@ pub(crate) async fn run(
         };
         // A range still unreported goes first, so that sequence numbers stay in order in the stream; only when
         // there is room (this task is the only sender, so room seen here stays), since the resync walks the model.
-        if let Some((from, to)) = lost.filter(|_| tx.has_room(gap_weight)) {
+        let mut repaired = false;
+        if let Some(l) = lost
+            .as_mut()
+            .filter(|l| tx.has_room(l.weight(whole_weight)))
+        {
+            let (from, to) = (l.from, l.to);
             let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
-            // The KV writes of the lost records are lost too: write the whole state again with the gap.
+            // The KV writes of the lost records are lost too: write their keys again from the model with the gap.
             let gap_seq = last_seq(&gap, to);
-            gap.kv = recorder.resync(session.model(), gap_seq);
-            gap_weight = buffer::weight(&gap);
+            gap.kv = l.repair(&recorder, session.model(), gap_seq);
+            if l.whole() {
+                whole_weight = buffer::weight(&gap);
+            }
             // A gap record that finds no room is numbered again later: the live feed gets only the one stored.
             let for_live = Batch {
                 records: gap.records.clone(),
@@ -170,14 +178,17 @@ pub(crate) async fn run(
                         session.source()
                     );
                     metrics.gaps.inc();
-                    lost = None;
+                    repaired = true;
                 }
                 Err(Refused::Full(g)) => {
                     metrics.records_lost.add(count(&g));
-                    lost = Some((from, last_seq(&g, to)));
+                    l.add(&g);
                 }
                 Err(Refused::Closed) => return,
             }
+        }
+        if repaired {
+            lost = None;
         }
         let batch = recorder.batch(&u, session.model(), ctx);
         // The live feed gets every record at once, whether or not the publisher has room for it.
@@ -191,17 +202,19 @@ pub(crate) async fn run(
         if batch.is_empty() {
             continue;
         }
-        match lost {
-            Some((from, to)) => {
+        match &mut lost {
+            Some(l) => {
                 metrics.records_lost.add(count(&batch));
-                lost = Some((from, last_seq(&batch, to)));
+                l.add(&batch);
             }
             None => match tx.try_send(batch) {
                 Ok(()) => {}
                 Err(Refused::Full(b)) => {
                     metrics.records_lost.add(count(&b));
                     let first = b.records.first().map_or(recorder.next_seq(), |r| r.seq);
-                    lost = Some((first, last_seq(&b, first)));
+                    let mut l = Lost::new(first, tx.size().max(lost::KEYS_MIN));
+                    l.add(&b);
+                    lost = Some(l);
                 }
                 Err(Refused::Closed) => return,
             },

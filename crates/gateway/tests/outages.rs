@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use cti_gateway::Gateway;
-use support::{Nats, busy_sim, gateway_config, source, stored, until};
+use cti_gateway::subjects::agent_key;
+use support::{Nats, bucket, busy_sim, gateway_config, source, stored, until};
 
 fn events_total(m: &cti_gateway::metrics::SourceMetrics) -> u64 {
     m.events_in().values().sum()
@@ -86,6 +87,27 @@ async fn an_overflowing_buffer_yields_one_gap_record_with_the_range_lost() {
     nats.restart();
     until("a gap record queued", || m.gaps.get() >= 1).await;
     sim.handle().set_traffic(0.0);
+    // The state at the end: every call over, and no event for half a second (polled, not slept).
+    let src = gw.sources()[0].clone();
+    let mut end = None;
+    let mut quiet = 0;
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(60);
+    while quiet < 25 {
+        assert!(
+            tokio::time::Instant::now() < give_up,
+            "the run never went quiet"
+        );
+        let n = events_total(&m);
+        let (snap, _) = src.snapshot().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        quiet = if snap.calls.is_empty() && events_total(&m) == n {
+            quiet + 1
+        } else {
+            0
+        };
+        end = Some(snap);
+    }
+    let end = end.unwrap();
     gw.stop(Duration::from_secs(30)).await;
     assert!(m.gaps.get() >= 1);
 
@@ -117,5 +139,25 @@ async fn an_overflowing_buffer_yields_one_gap_record_with_the_range_lost() {
     let last = *seqs.last().unwrap();
     let want: Vec<u64> = (1..=last).filter(|s| !missing.contains(s)).collect();
     assert_eq!(seqs, want);
+    // The buckets were repaired: the keys the lost records wrote were written again, so they equal the model —
+    // no call left over from the records lost, every agent in its last state.
+    let calls = bucket(&js, "cti_calls", "pg1").await;
+    assert_eq!(calls.keys().collect::<Vec<_>>(), Vec::<&String>::new());
+    let agents = bucket(&js, "cti_agents", "pg1").await;
+    let want: BTreeMap<String, serde_json::Value> = end
+        .agents
+        .iter()
+        .map(|a| {
+            (
+                agent_key("pg1", &a.agent_id),
+                serde_json::to_value(a.state).unwrap(),
+            )
+        })
+        .collect();
+    let got: BTreeMap<String, serde_json::Value> = agents
+        .into_iter()
+        .map(|(k, v)| (k, v["state"].clone()))
+        .collect();
+    assert_eq!(got, want);
     sim.shutdown().await;
 }

@@ -90,6 +90,11 @@ pub struct Call {
     pub uncertain: bool,
     /// A new session opened and the call has not been re-announced by a BEGIN_CALL_EVENT yet.
     pub awaiting_reannouncement: bool,
+    /// While `awaiting_reannouncement`: when it ends as lost unless re-announced. Set by the first session that
+    /// asks for the re-announcement and not moved by later ones (sessions that flap faster than the window
+    /// would otherwise keep every unconfirmed call forever). Not part of the JSON.
+    #[serde(skip)]
+    pub reannounce_by: Duration,
     /// First seen without a BEGIN_CALL_EVENT after a session opened ([`Change::CallDiscovered`](crate::Change)):
     /// `began_at` is when it was first seen, not when it began.
     pub discovered: bool,
@@ -172,6 +177,7 @@ impl Call {
             updated_at: now,
             uncertain: false,
             awaiting_reannouncement: false,
+            reannounce_by: Duration::ZERO,
             discovered: false,
             suspended_since: None,
         }

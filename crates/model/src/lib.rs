@@ -58,7 +58,10 @@
 //! **CTI Server failure / lost session.** Events that occur while no session is open are never reported again.
 //! After [`Model::session_opened`] every call known before awaits re-announcement: a BEGIN_CALL_EVENT for it
 //! before `now + reannounce_window` keeps it (merged data, [`Change::CallChanged`]); at the deadline
-//! ([`Model::tick`], or the next [`Model::apply`]) the others end as [`EndReason::LostDuringOutage`]. Only a
+//! ([`Model::tick`], or the next [`Model::apply`]) the others end as [`EndReason::LostDuringOutage`]. A
+//! later session does not move a call's deadline while it lies ahead (connections that flap faster than the
+//! window would otherwise keep every unconfirmed call forever); calls end this way only while a session is
+//! open, and a deadline that passed while none was gives the call a new window at the next. Only a
 //! BEGIN_CALL_EVENT re-announces a call; other events update it but do not re-announce it. ClientEvents
 //! sessions receive a BEGIN_CALL_EVENT for every call in progress, so only calls that really ended during the
 //! outage are lost. ALL_EVENTS sessions do not: their client asks the server about each call of

@@ -76,7 +76,11 @@ pub struct Model {
     ended_seq: u64,
     agents: Agents,
     pub(crate) peripherals: BTreeMap<u32, bool>,
-    pub(crate) reannounce_deadline: Option<Duration>,
+    /// The earliest `reannounce_by` of the calls awaiting re-announcement.
+    pub(crate) reannounce_next: Option<Duration>,
+    /// A session is open (between [`Model::session_opened`] and [`Model::connection_lost`]): calls end as lost
+    /// only then, since no re-announcement can arrive without a session.
+    pub(crate) connected: bool,
     /// Live calls with `awaiting_reannouncement` set (kept so [`Model::next_deadline`] is O(1) per event).
     pub(crate) awaiting: usize,
     /// Sessions opened so far: from the first, events for unknown calls may reveal calls that began unseen.
@@ -105,7 +109,8 @@ impl Model {
             ended_seq: 0,
             agents: Agents::default(),
             peripherals: BTreeMap::new(),
-            reannounce_deadline: None,
+            reannounce_next: None,
+            connected: false,
             awaiting: 0,
             sessions: 0,
             discover_queue: VecDeque::new(),

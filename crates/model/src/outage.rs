@@ -13,11 +13,13 @@ impl Model {
     /// The session dropped: no events arrive until [`Model::session_opened`]. Nothing is ended here.
     pub fn connection_lost(&mut self, now: Duration) {
         let _ = now;
-        self.reannounce_deadline = None;
+        self.connected = false;
     }
 
     /// A new session is open at `now`: every call known before must be re-announced by a BEGIN_CALL_EVENT before
-    /// `now + reannounce_window`, else [`Model::tick`] ends it as [`EndReason::LostDuringOutage`].
+    /// `now + reannounce_window`, else [`Model::tick`] ends it as [`EndReason::LostDuringOutage`]. A call already
+    /// awaiting its re-announcement from an earlier session keeps that session's deadline while it lies ahead
+    /// (a reconnect does not extend it); one whose deadline passed while no session was open gets a new window.
     pub fn session_opened(&mut self, now: Duration) {
         self.sessions = self.sessions.saturating_add(1);
         if self.sessions == 1 {
@@ -26,15 +28,18 @@ impl Model {
             self.discover_queue
                 .extend(self.pending.keys().map(|k| (at, k.clone())));
         }
-        if self.calls.is_empty() {
-            self.reannounce_deadline = None;
-            return;
-        }
+        self.connected = true;
+        let fresh = now.saturating_add(self.cfg.reannounce_window);
+        let mut next: Option<Duration> = None;
         for call in self.calls.values_mut() {
-            call.awaiting_reannouncement = true;
+            if !(call.awaiting_reannouncement && call.reannounce_by > now) {
+                call.awaiting_reannouncement = true;
+                call.reannounce_by = fresh;
+            }
+            next = Some(next.map_or(call.reannounce_by, |n| n.min(call.reannounce_by)));
         }
         self.awaiting = self.calls.len();
-        self.reannounce_deadline = Some(now.saturating_add(self.cfg.reannounce_window));
+        self.reannounce_next = next;
     }
 
     /// Does what is due at `now`: ends the calls not re-announced once the re-announcement deadline is reached
@@ -48,20 +53,23 @@ impl Model {
     }
 
     fn tick_reannounce(&mut self, now: Duration, out: &mut Vec<Change>) {
-        let Some(deadline) = self.reannounce_deadline else {
+        let Some(deadline) = self.reannounce_next.filter(|_| self.connected) else {
             return;
         };
         if now < deadline {
             return;
         }
-        self.reannounce_deadline = None;
-        let lost: Vec<_> = self
-            .calls
-            .values()
-            .filter(|c| c.awaiting_reannouncement)
-            .map(|c| c.key.clone())
-            .collect();
-        self.awaiting = 0;
+        let mut next: Option<Duration> = None;
+        let mut lost = Vec::new();
+        for c in self.calls.values().filter(|c| c.awaiting_reannouncement) {
+            if c.reannounce_by <= now {
+                lost.push(c.key.clone());
+            } else {
+                next = Some(next.map_or(c.reannounce_by, |n| n.min(c.reannounce_by)));
+            }
+        }
+        self.reannounce_next = next;
+        self.awaiting = self.awaiting.saturating_sub(lost.len());
         for key in lost {
             self.calls.remove(&key);
             out.push(Change::CallEnded {
@@ -146,7 +154,8 @@ impl Model {
     /// next pending call due for discovery, the next resume window to close.
     pub fn next_deadline(&self) -> Option<Duration> {
         [
-            self.reannounce_deadline.filter(|_| self.awaiting > 0),
+            self.reannounce_next
+                .filter(|_| self.awaiting > 0 && self.connected),
             self.next_discovery(),
             self.next_resume_deadline(),
         ]

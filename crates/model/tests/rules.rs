@@ -500,6 +500,46 @@ fn after_a_reconnect_calls_not_reannounced_in_time_are_lost() {
 }
 
 #[test]
+fn sessions_that_flap_do_not_extend_the_window_but_an_outage_longer_than_it_does_not_end_calls_unseen()
+ {
+    let mut h = H::new();
+    let (a, b, c) = (key(1, "3001"), key(2, "3002"), key(3, "3003"));
+    h.at(1, begin(&a));
+    h.m.connection_lost(secs(2));
+    h.m.session_opened(secs(3));
+    assert_eq!(h.m.next_deadline(), Some(secs(13)));
+    h.at(4, begin(&b));
+    // A reset every two seconds: `a` keeps its deadline, `b` (known before the second session) gets one.
+    for t in [5, 7, 9, 11] {
+        h.m.connection_lost(secs(t));
+        h.m.session_opened(secs(t + 1));
+        assert_eq!(h.m.next_deadline(), Some(secs(13)), "at {t}");
+    }
+    assert_eq!(h.tick(12), vec![]);
+    assert_eq!(h.tick(13), vec![ended(&a, EndReason::LostDuringOutage)]);
+    assert_eq!(
+        h.m.next_deadline(),
+        Some(secs(16)),
+        "b asked from the session at 6"
+    );
+    // No session: nothing ends, whatever the clock says.
+    h.m.connection_lost(secs(14));
+    h.at(14, begin(&c));
+    assert_eq!((h.m.next_deadline(), h.tick(100)), (None, vec![]));
+    // Back after the deadline passed: `b` gets a new window, like `c`.
+    h.m.session_opened(secs(100));
+    assert_eq!(h.m.next_deadline(), Some(secs(110)));
+    assert_eq!(
+        h.tick(110),
+        vec![
+            ended(&b, EndReason::LostDuringOutage),
+            ended(&c, EndReason::LostDuringOutage)
+        ]
+    );
+    assert_eq!((h.m.calls().count(), h.m.next_deadline()), (0, None));
+}
+
+#[test]
 fn an_all_events_client_reconciles_by_snapshot() {
     // No BEGIN_CALL_EVENT comes for an ALL_EVENTS session: the client asks about each waiting call.
     let mut h = H::new();
