@@ -92,6 +92,15 @@ impl BufferTx {
         depth == 0 || depth.saturating_add(weight) <= self.size
     }
 
+    /// After an overflow: true when the gap record and its repair, weighing `weight`, should go now — the buffer
+    /// is at most half full and has room for them. Waiting for half makes a sustained overload (NATS slower than
+    /// the CTI Server) a few long gap records with one repair each, instead of one per batch's worth of room:
+    /// the records lost are the same (what NATS cannot take), the repairs merge (a key lost twice is written
+    /// once) and a consumer sees fewer gaps.
+    pub(crate) fn room_after_overflow(&self, weight: usize) -> bool {
+        self.depth() <= self.size / 2 && self.has_room(weight)
+    }
+
     /// Queues `batch` when there is room for it.
     pub(crate) fn try_send(&self, batch: Batch) -> Result<(), Refused> {
         if self.tx.is_closed() {
@@ -195,6 +204,26 @@ mod tests {
         assert_eq!(rx.try_recv().unwrap().unwrap().kv.len(), 4);
         assert!(rx.try_recv().unwrap().is_none());
         assert_eq!(m.buffer_depth(), 0);
+    }
+
+    #[tokio::test]
+    async fn after_an_overflow_the_gap_waits_for_a_half_empty_buffer() {
+        let m = Arc::new(SourceMetrics::default());
+        let (tx, mut rx) = buffer(10, Arc::clone(&m));
+        tx.try_send(batch(4)).unwrap();
+        tx.try_send(batch(2)).unwrap();
+        assert!(
+            tx.has_room(3) && !tx.room_after_overflow(3),
+            "room, but 6 of 10 held"
+        );
+        rx.recv().await.unwrap();
+        assert!(tx.room_after_overflow(3), "2 of 10 held");
+        assert!(!tx.room_after_overflow(9), "half empty, but no room for 9");
+        rx.recv().await.unwrap();
+        assert!(
+            tx.room_after_overflow(25),
+            "an empty buffer takes a heavier repair"
+        );
     }
 
     #[tokio::test]

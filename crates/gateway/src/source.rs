@@ -150,12 +150,13 @@ pub(crate) async fn run(
             session: sessions,
             version,
         };
-        // A range still unreported goes first, so that sequence numbers stay in order in the stream; only when
-        // there is room (this task is the only sender, so room seen here stays), since the resync walks the model.
+        // A range still unreported goes first, so that sequence numbers stay in order in the stream; only once the
+        // buffer is half empty with room for it (this task is the only sender, so room seen here stays), since
+        // the repair walks the model.
         let mut repaired = false;
         if let Some(l) = lost
             .as_mut()
-            .filter(|l| tx.has_room(l.weight(whole_weight)))
+            .filter(|l| tx.room_after_overflow(l.weight(whole_weight)))
         {
             let (from, to) = (l.from, l.to);
             let mut gap = recorder.gap(from, to, SystemTime::now(), ctx);
