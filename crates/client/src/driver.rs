@@ -175,17 +175,15 @@ impl Driver {
     /// client was closed meanwhile.
     async fn emit(&mut self, e: ClientEvent) -> bool {
         let events = self.events.clone();
-        loop {
-            tokio::select! {
-                permit = events.reserve() => {
-                    // A consumer that dropped `Events` reads nothing: go on without it.
-                    if let Ok(permit) = permit {
-                        permit.send(e);
-                    }
-                    return true;
+        match self.answering(events.reserve()).await {
+            Some(permit) => {
+                // A consumer that dropped `Events` reads nothing: go on without it.
+                if let Ok(permit) = permit {
+                    permit.send(e);
                 }
-                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
+                true
             }
+            None => false,
         }
     }
 
@@ -195,11 +193,18 @@ impl Driver {
     async fn drained(&mut self) -> bool {
         let events = self.events.clone();
         let half = events.max_capacity().div_ceil(2);
+        // The permits go back to the queue when dropped; a consumer that dropped `Events` reads nothing.
+        self.answering(events.reserve_many(half)).await.is_some()
+    }
+
+    /// Waits for `fut` while no session is open, answering the commands that come meanwhile; `None` when the
+    /// client was closed first.
+    async fn answering<T>(&mut self, fut: impl Future<Output = T>) -> Option<T> {
+        let mut fut = std::pin::pin!(fut);
         loop {
             tokio::select! {
-                // The permits go back to the queue when dropped; a consumer that dropped `Events` reads nothing.
-                _ = events.reserve_many(half) => return true,
-                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
+                out = &mut fut => return Some(out),
+                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return None },
             }
         }
     }
@@ -224,13 +229,7 @@ impl Driver {
 
     /// Waits `d` (a step of the schedule); false when the client was closed meanwhile.
     async fn idle_for(&mut self, d: Duration) -> bool {
-        let until = Instant::now() + d;
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep_until(until) => return true,
-                cmd = self.cmds.recv(), if self.cmds_open => if !self.refuse(cmd) { return false },
-            }
-        }
+        self.answering(tokio::time::sleep(d)).await.is_some()
     }
 
     /// A command while the core has (or is opening) a session.

@@ -52,7 +52,8 @@ pub enum ClientEvent {
     /// so the client reset the session (as a CTI Server drops a client too slow to read) rather than drop
     /// events silently or grow without bound. Reported once the consumer reads again, before the
     /// [`ClientEvent::Disconnected`] of that session; the client then reconnects by the 17 steps (same side
-    /// first) as soon as half the queue is free, so the new session does not overflow again at once. Events after the last one delivered were lost: reconcile as after any reconnect.
+    /// first) as soon as half the queue is free, so the new session does not overflow again at once. Events
+    /// after the last one delivered were lost: reconcile as after any reconnect.
     Overflow {
         /// The side of the session that was reset.
         side: Side,

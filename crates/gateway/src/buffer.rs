@@ -187,10 +187,16 @@ mod tests {
         }
     }
 
+    /// A buffer of `size` publishes and the metrics it reports to.
+    fn fresh(size: usize) -> (Arc<SourceMetrics>, BufferTx, BufferRx) {
+        let m = Arc::new(SourceMetrics::default());
+        let (tx, rx) = buffer(size, Arc::clone(&m));
+        (m, tx, rx)
+    }
+
     #[tokio::test]
     async fn the_bound_is_in_publishes_and_the_depth_is_exact() {
-        let m = Arc::new(SourceMetrics::default());
-        let (tx, mut rx) = buffer(10, Arc::clone(&m));
+        let (m, tx, mut rx) = fresh(10);
         tx.try_send(batch(4)).unwrap();
         tx.try_send(batch(6)).unwrap();
         assert_eq!(m.buffer_depth(), 10);
@@ -208,8 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn after_an_overflow_the_gap_waits_for_a_half_empty_buffer() {
-        let m = Arc::new(SourceMetrics::default());
-        let (tx, mut rx) = buffer(10, Arc::clone(&m));
+        let (_, tx, mut rx) = fresh(10);
         tx.try_send(batch(4)).unwrap();
         tx.try_send(batch(2)).unwrap();
         assert!(
@@ -228,8 +233,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_heavier_than_the_buffer_goes_only_into_an_empty_one() {
-        let m = Arc::new(SourceMetrics::default());
-        let (tx, mut rx) = buffer(10, Arc::clone(&m));
+        let (m, tx, mut rx) = fresh(10);
         tx.try_send(batch(1)).unwrap();
         assert!(matches!(tx.try_send(batch(25)), Err(Refused::Full(_))));
         rx.recv().await.unwrap();
@@ -242,8 +246,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stopped_publisher_refuses_and_a_stopped_source_ends_the_stream() {
-        let m = Arc::new(SourceMetrics::default());
-        let (tx, rx) = buffer(10, Arc::clone(&m));
+        let (m, tx, rx) = fresh(10);
         drop(rx);
         assert!(matches!(tx.try_send(batch(1)), Err(Refused::Closed)));
         assert_eq!(m.buffer_depth(), 0);
@@ -257,8 +260,7 @@ mod tests {
 
     #[tokio::test]
     async fn send_waits_for_room() {
-        let m = Arc::new(SourceMetrics::default());
-        let (tx, mut rx) = buffer(3, Arc::clone(&m));
+        let (m, tx, mut rx) = fresh(3);
         tx.try_send(batch(3)).unwrap();
         let waiting = tokio::spawn(async move { tx.send(batch(2)).await.is_ok() });
         tokio::task::yield_now().await;

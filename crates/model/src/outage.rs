@@ -30,16 +30,24 @@ impl Model {
         }
         self.connected = true;
         let fresh = now.saturating_add(self.cfg.reannounce_window);
-        let mut next: Option<Duration> = None;
         for call in self.calls.values_mut() {
             if !(call.awaiting_reannouncement && call.reannounce_by > now) {
                 call.awaiting_reannouncement = true;
                 call.reannounce_by = fresh;
             }
-            next = Some(next.map_or(call.reannounce_by, |n| n.min(call.reannounce_by)));
         }
         self.awaiting = self.calls.len();
-        self.reannounce_next = next;
+        self.reannounce_next = self.earliest_reannouncement();
+    }
+
+    /// The earliest deadline of the calls awaiting re-announcement (a walk of the calls: done when a session
+    /// opens and when a deadline is reached, not per event).
+    fn earliest_reannouncement(&self) -> Option<Duration> {
+        self.calls
+            .values()
+            .filter(|c| c.awaiting_reannouncement)
+            .map(|c| c.reannounce_by)
+            .min()
     }
 
     /// Does what is due at `now`: ends the calls not re-announced once the re-announcement deadline is reached
@@ -59,16 +67,12 @@ impl Model {
         if now < deadline {
             return;
         }
-        let mut next: Option<Duration> = None;
-        let mut lost = Vec::new();
-        for c in self.calls.values().filter(|c| c.awaiting_reannouncement) {
-            if c.reannounce_by <= now {
-                lost.push(c.key.clone());
-            } else {
-                next = Some(next.map_or(c.reannounce_by, |n| n.min(c.reannounce_by)));
-            }
-        }
-        self.reannounce_next = next;
+        let lost: Vec<_> = self
+            .calls
+            .values()
+            .filter(|c| c.awaiting_reannouncement && c.reannounce_by <= now)
+            .map(|c| c.key.clone())
+            .collect();
         self.awaiting = self.awaiting.saturating_sub(lost.len());
         for key in lost {
             self.calls.remove(&key);
@@ -78,6 +82,7 @@ impl Model {
             });
             self.remember_ended(key);
         }
+        self.reannounce_next = self.earliest_reannouncement();
     }
 
     /// The calls a new session has not re-announced yet — for an ALL_EVENTS client, the ones to ask about with

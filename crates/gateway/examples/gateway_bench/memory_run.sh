@@ -3,8 +3,9 @@
 #   cargo build --release -p cti-cli && bash crates/gateway/examples/gateway_bench/memory_run.sh CALLS_PER_S SECONDS
 # Runs nats-server (JetStream, file storage in a temporary directory), `cti sim` (12,000 agents, short calls) and
 # `cti gateway` as three processes on loopback and prints, once a second: the gateway's and nats-server's RSS,
-# events in, records out, buffer depth, records lost and gap records (from /metrics). Ports: BASE..BASE+5
-# (BASE=14000 unless set). A benchmark, not a test: it is not run by CI.
+# events in, records out, buffer depth, records lost and gap records (from /metrics). Ports on 127.0.0.1:
+# BASE+27 / BASE+28 (simulator sides), BASE+80 (gateway HTTP), BASE+222 / BASE+223 (NATS, its monitor), with
+# BASE=14000 unless set. A benchmark, not a test: it is not run by CI.
 set -u
 CPS=${1:?calls per second}; SECS=${2:?seconds}; BASE=${BASE:-14000}
 ROOT=$(cd "$(dirname "$0")/../../../.." && pwd); CTI=$ROOT/target/release/cti
