@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
 
 use crate::metrics::SourceMetrics;
 use crate::records::Batch;
@@ -19,6 +20,13 @@ use crate::records::Batch;
 /// What a batch counts for in the buffer: one per stream record and per KV write.
 pub(crate) fn weight(b: &Batch) -> usize {
     b.records.len() + b.kv.len()
+}
+
+/// A batch taken from the buffer, with when it was put in (publish latencies count from there).
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub batch: Batch,
+    pub since: Instant,
 }
 
 /// Why a batch was not admitted.
@@ -40,7 +48,7 @@ struct Shared {
 /// The source's end.
 #[derive(Debug)]
 pub(crate) struct BufferTx {
-    tx: mpsc::UnboundedSender<Batch>,
+    tx: mpsc::UnboundedSender<Queued>,
     shared: Arc<Shared>,
     size: usize,
     metrics: Arc<SourceMetrics>,
@@ -49,7 +57,7 @@ pub(crate) struct BufferTx {
 /// The publisher's end.
 #[derive(Debug)]
 pub(crate) struct BufferRx {
-    rx: mpsc::UnboundedReceiver<Batch>,
+    rx: mpsc::UnboundedReceiver<Queued>,
     shared: Arc<Shared>,
     metrics: Arc<SourceMetrics>,
 }
@@ -112,7 +120,11 @@ impl BufferTx {
         }
         // Counted before it is sent, so the publisher never takes out more than was put in.
         let depth = self.shared.held.fetch_add(w, Ordering::AcqRel) + w;
-        if self.tx.send(batch).is_err() {
+        let queued = Queued {
+            batch,
+            since: Instant::now(),
+        };
+        if self.tx.send(queued).is_err() {
             self.shared.held.fetch_sub(w, Ordering::AcqRel);
             return Err(Refused::Closed);
         }
@@ -137,19 +149,19 @@ impl BufferTx {
 
 impl BufferRx {
     /// The next batch; `None` once the source has stopped and everything was taken.
-    pub(crate) async fn recv(&mut self) -> Option<Batch> {
-        let b = self.rx.recv().await?;
-        self.took(&b);
-        Some(b)
+    pub(crate) async fn recv(&mut self) -> Option<Queued> {
+        let q = self.rx.recv().await?;
+        self.took(&q.batch);
+        Some(q)
     }
 
     /// The next batch if one is queued: `Ok(None)` when none is, `Err(())` when the source has stopped and
     /// everything was taken.
-    pub(crate) fn try_recv(&mut self) -> Result<Option<Batch>, ()> {
+    pub(crate) fn try_recv(&mut self) -> Result<Option<Queued>, ()> {
         match self.rx.try_recv() {
-            Ok(b) => {
-                self.took(&b);
-                Ok(Some(b))
+            Ok(q) => {
+                self.took(&q.batch);
+                Ok(Some(q))
             }
             Err(mpsc::error::TryRecvError::Empty) => Ok(None),
             Err(mpsc::error::TryRecvError::Disconnected) => Err(()),
@@ -201,13 +213,13 @@ mod tests {
         tx.try_send(batch(6)).unwrap();
         assert_eq!(m.buffer_depth(), 10);
         assert!(matches!(tx.try_send(batch(1)), Err(Refused::Full(b)) if b.kv.len() == 1));
-        assert_eq!(rx.recv().await.unwrap().kv.len(), 4);
+        assert_eq!(rx.recv().await.unwrap().batch.kv.len(), 4);
         assert_eq!(m.buffer_depth(), 6);
         assert!(!tx.has_room(5));
         tx.try_send(batch(4)).unwrap();
         assert_eq!(m.buffer_depth(), 10);
-        assert_eq!(rx.try_recv().unwrap().unwrap().kv.len(), 6);
-        assert_eq!(rx.try_recv().unwrap().unwrap().kv.len(), 4);
+        assert_eq!(rx.try_recv().unwrap().unwrap().batch.kv.len(), 6);
+        assert_eq!(rx.try_recv().unwrap().unwrap().batch.kv.len(), 4);
         assert!(rx.try_recv().unwrap().is_none());
         assert_eq!(m.buffer_depth(), 0);
     }
@@ -240,7 +252,7 @@ mod tests {
         tx.try_send(batch(25)).unwrap();
         assert_eq!(m.buffer_depth(), 25);
         assert!(matches!(tx.try_send(batch(1)), Err(Refused::Full(_))));
-        assert_eq!(rx.recv().await.unwrap().kv.len(), 25);
+        assert_eq!(rx.recv().await.unwrap().batch.kv.len(), 25);
         assert_eq!(m.buffer_depth(), 0);
     }
 
@@ -253,7 +265,7 @@ mod tests {
         let (tx, mut rx) = buffer(10, m);
         tx.try_send(batch(2)).unwrap();
         drop(tx);
-        assert_eq!(rx.recv().await.unwrap().kv.len(), 2);
+        assert_eq!(rx.recv().await.unwrap().batch.kv.len(), 2);
         assert!(rx.recv().await.is_none());
         assert!(rx.try_recv().is_err());
     }
@@ -265,8 +277,8 @@ mod tests {
         let waiting = tokio::spawn(async move { tx.send(batch(2)).await.is_ok() });
         tokio::task::yield_now().await;
         assert_eq!(m.buffer_depth(), 3, "nothing admitted while full");
-        assert_eq!(rx.recv().await.unwrap().kv.len(), 3);
+        assert_eq!(rx.recv().await.unwrap().batch.kv.len(), 3);
         assert!(waiting.await.unwrap());
-        assert_eq!(rx.recv().await.unwrap().kv.len(), 2);
+        assert_eq!(rx.recv().await.unwrap().batch.kv.len(), 2);
     }
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -116,42 +117,53 @@ struct Which {
     source: Option<String>,
 }
 
-/// `{"<source>": [...]}` for every source, or the one named by `?source=`.
+/// `{"<source>": [...]}` for every source (in name order), or the one named by `?source=`. Each source's part
+/// is serialised straight into the body: a `serde_json::Value` tree of a large model per request (several
+/// overlapping requests with thousands of calls) held many times the memory of the bytes.
 async fn state_of(
     st: &HttpState,
     which: &Which,
-    pick: fn(cti_model::Snapshot) -> Value,
+    pick: fn(&cti_model::Snapshot, &mut Vec<u8>) -> serde_json::Result<()>,
 ) -> Response {
-    let mut out = serde_json::Map::new();
-    for s in st
+    let mut chosen: Vec<_> = st
         .sources
         .iter()
         .filter(|s| which.source.as_ref().is_none_or(|n| *n == s.name))
-    {
-        if let Some((snapshot, _)) = s.snapshot().await {
-            out.insert(s.name.clone(), pick(snapshot));
+        .collect();
+    chosen.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut body = b"{".to_vec();
+    let mut any = false;
+    for s in chosen {
+        let Some((snapshot, _)) = s.snapshot().await else {
+            continue;
+        };
+        if any {
+            body.push(b',');
+        }
+        any = true;
+        let written = serde_json::to_writer(&mut body, &s.name)
+            .map(|()| body.push(b':'))
+            .and_then(|()| pick(&snapshot, &mut body));
+        if let Err(e) = written {
+            let body = json!({"error": format!("{}: {e}", s.name)});
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
         }
     }
-    if out.is_empty() && which.source.is_some() {
+    body.push(b'}');
+    if !any && which.source.is_some() {
         let body =
             json!({"error": format!("no source {:?}", which.source.as_deref().unwrap_or(""))});
         return (StatusCode::NOT_FOUND, Json(body)).into_response();
     }
-    Json(Value::Object(out)).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn calls(State(st): State<HttpState>, Query(which): Query<Which>) -> Response {
-    state_of(&st, &which, |s| {
-        serde_json::to_value(s.calls).unwrap_or_default()
-    })
-    .await
+    state_of(&st, &which, |s, out| serde_json::to_writer(out, &s.calls)).await
 }
 
 async fn agents(State(st): State<HttpState>, Query(which): Query<Which>) -> Response {
-    state_of(&st, &which, |s| {
-        serde_json::to_value(s.agents).unwrap_or_default()
-    })
-    .await
+    state_of(&st, &which, |s, out| serde_json::to_writer(out, &s.agents)).await
 }
 
 /// Prometheus text format.
@@ -258,7 +270,7 @@ pub(crate) fn prometheus(nats_connected: bool, rows: &[Row<'_>]) -> String {
     family(
         "cti_gateway_publish_latency_seconds_mean",
         "gauge",
-        "mean time from an update to its record's ack",
+        "mean time from an update's entry in the buffer to its record's ack",
         per_source(&|m, _| m.mean_latency().map(|d| d.as_secs_f64().to_string())),
     );
     family(
@@ -297,13 +309,39 @@ pub(crate) fn prometheus(nats_connected: bool, rows: &[Row<'_>]) -> String {
         "times publishing started over after a failure",
         per_source(&|m, _| Some(m.publish_retries.get().to_string())),
     );
+    latency_histogram(&mut out, rows);
     out
+}
+
+/// `cti_gateway_publish_latency_seconds`, a histogram per source (for `histogram_quantile`: the p99 a mean hides).
+fn latency_histogram(out: &mut String, rows: &[Row<'_>]) {
+    let name = "cti_gateway_publish_latency_seconds";
+    let _ = writeln!(
+        out,
+        "# HELP {name} time from an update's entry in the buffer to its record's ack\n# TYPE {name} histogram"
+    );
+    let secs = |us: u64| Duration::from_micros(us).as_secs_f64();
+    for (source, m, _) in rows {
+        let (buckets, sum_us, count) = m.latency_histogram();
+        for (le, n) in buckets {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{source=\"{source}\",le=\"{}\"}} {n}",
+                secs(le)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{source=\"{source}\",le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(out, "{name}_sum{{source=\"{source}\"}} {}", secs(sum_us));
+        let _ = writeln!(out, "{name}_count{{source=\"{source}\"}} {count}");
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn prometheus_text_names_every_family_and_source() {
@@ -319,6 +357,13 @@ mod tests {
             "cti_gateway_events_in_total{source=\"pg1\",type=\"BEGIN_CALL_EVENT\"} 2",
             "cti_gateway_records_out_total{source=\"pg1\",subject=\"cti.pg1.event.BEGIN_CALL_EVENT\"} 1",
             "cti_gateway_publish_latency_seconds_mean{source=\"pg1\"} 0.002",
+            "# TYPE cti_gateway_publish_latency_seconds histogram",
+            "cti_gateway_publish_latency_seconds_bucket{source=\"pg1\",le=\"0.001\"} 0",
+            "cti_gateway_publish_latency_seconds_bucket{source=\"pg1\",le=\"0.0025\"} 1",
+            "cti_gateway_publish_latency_seconds_bucket{source=\"pg1\",le=\"5\"} 1",
+            "cti_gateway_publish_latency_seconds_bucket{source=\"pg1\",le=\"+Inf\"} 1",
+            "cti_gateway_publish_latency_seconds_sum{source=\"pg1\"} 0.002",
+            "cti_gateway_publish_latency_seconds_count{source=\"pg1\"} 1",
             "cti_gateway_buffer_depth{source=\"pg1\"} 0",
             "cti_gateway_reconnects_total{source=\"pg1\"} 1",
             "cti_gateway_heartbeat_rtt_seconds{source=\"pg1\"} 0.0005",
@@ -327,5 +372,34 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }
+    }
+
+    #[test]
+    fn the_latency_histogram_is_cumulative_and_counts_the_slowest_in_inf_only() {
+        let m = SourceMetrics::default();
+        for ms in [0, 3, 3, 20] {
+            m.published("s", Duration::from_millis(ms));
+        }
+        m.published("s", Duration::from_secs(9));
+        let text = prometheus(true, &[("pg1", &m, None)]);
+        let bucket = |le: &str| {
+            let head = format!(
+                "cti_gateway_publish_latency_seconds_bucket{{source=\"pg1\",le=\"{le}\"}} "
+            );
+            text.lines()
+                .find_map(|l| l.strip_prefix(head.as_str()))
+                .map(str::to_owned)
+        };
+        assert_eq!(bucket("0.00025").as_deref(), Some("1"));
+        assert_eq!(bucket("0.0025").as_deref(), Some("1"));
+        assert_eq!(bucket("0.005").as_deref(), Some("3"));
+        assert_eq!(bucket("0.025").as_deref(), Some("4"));
+        assert_eq!(bucket("5").as_deref(), Some("4"));
+        assert_eq!(bucket("+Inf").as_deref(), Some("5"));
+        assert!(
+            text.lines()
+                .any(|l| l == "cti_gateway_publish_latency_seconds_sum{source=\"pg1\"} 9.026"),
+            "{text}"
+        );
     }
 }

@@ -45,6 +45,7 @@ mod lease;
 mod live;
 mod lost;
 pub mod metrics;
+mod outbox;
 mod publisher;
 pub mod records;
 pub mod rfc3339;

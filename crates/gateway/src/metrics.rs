@@ -27,6 +27,12 @@ impl Counter {
     }
 }
 
+/// Upper bounds (µs) of the publish latency histogram's buckets (`le` in seconds; `+Inf` is the count).
+pub const LATENCY_BUCKETS_US: [u64; 13] = [
+    250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
+    5_000_000,
+];
+
 /// The counters of one source.
 #[derive(Debug, Default)]
 pub struct SourceMetrics {
@@ -45,9 +51,11 @@ pub struct SourceMetrics {
     /// CTI sessions opened (reconnects are this minus one).
     pub sessions_opened: Counter,
     buffer_depth: AtomicU64,
-    /// Sum and count of publish latencies (queued → acknowledged), microseconds.
+    /// Sum and count of publish latencies (put in the buffer → acknowledged), microseconds.
     latency_sum_us: Counter,
     latency_count: Counter,
+    /// Publish latencies by bucket of [`LATENCY_BUCKETS_US`] (each counted in its own bucket only).
+    latency_buckets: [Counter; LATENCY_BUCKETS_US.len()],
 }
 
 impl SourceMetrics {
@@ -75,9 +83,29 @@ impl SourceMetrics {
         } else {
             m.insert(subject.to_owned(), 1);
         }
-        self.latency_sum_us
-            .add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX));
+        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.latency_sum_us.add(us);
         self.latency_count.inc();
+        if let Some(i) = LATENCY_BUCKETS_US.iter().position(|b| us <= *b)
+            && let Some(c) = self.latency_buckets.get(i)
+        {
+            c.inc();
+        }
+    }
+
+    /// The publish latency histogram: (bucket bound in µs, records at most that late, cumulative), the sum of
+    /// all latencies in µs, and the count (the `+Inf` bucket).
+    pub fn latency_histogram(&self) -> (Vec<(u64, u64)>, u64, u64) {
+        let mut total = 0;
+        let buckets = LATENCY_BUCKETS_US
+            .iter()
+            .zip(&self.latency_buckets)
+            .map(|(b, c)| {
+                total += c.get();
+                (*b, total)
+            })
+            .collect();
+        (buckets, self.latency_sum_us.get(), self.latency_count.get())
     }
 
     /// Publishes (stream records and KV writes) waiting for the publisher now.

@@ -51,7 +51,13 @@ async fn health_sources_calls_agents_and_metrics() {
     assert!(!json(&body)["pg1"].as_array().unwrap().is_empty());
     let (status, body) = get(addr, "/calls").await;
     assert_eq!(status, 200);
-    assert!(json(&body)["pg1"].is_array());
+    let calls = json(&body);
+    assert!(calls["pg1"].is_array());
+    assert_eq!(
+        calls.as_object().map(serde_json::Map::len),
+        Some(1),
+        "{body}"
+    );
     assert_eq!(get(addr, "/calls?source=nope").await.0, 404);
 
     let (status, text) = get(addr, "/metrics").await;

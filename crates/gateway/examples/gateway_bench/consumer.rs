@@ -5,22 +5,33 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_nats::jetstream::{self, consumer::DeliverPolicy, consumer::pull::OrderedConfig};
 use futures_util::StreamExt as _;
 use tokio_tungstenite::tungstenite::Message;
 
-/// When each probe call was started (by its number, the digits of its ANI `probe<N>`).
-pub type Probes = Arc<Mutex<HashMap<u64, Instant>>>;
+/// When each probe call was started (by its number, the digits of its ANI `probe<N>`): the monotonic clock for
+/// the total, the wall clock to split it at the gateway's `Cti-Received` and the stream's store time.
+pub type Probes = Arc<Mutex<HashMap<u64, (Instant, SystemTime)>>>;
+
+/// One probe's latency and its three parts, in µs: simulator → gateway (`Cti-Received`), gateway → stored in the
+/// stream (the JetStream message's timestamp), stored → here.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    pub total: u64,
+    pub to_gateway: u64,
+    pub to_stream: u64,
+    pub to_consumer: u64,
+}
 
 /// What the JetStream consumer has seen.
 #[derive(Debug, Default)]
 pub struct Seen {
     /// Records received.
     pub records: AtomicU64,
-    /// Probe latencies (start of the call in the simulator → the record's receipt here), in µs.
-    pub latencies_us: Mutex<Vec<u64>>,
+    /// Probe latencies (start of the call in the simulator → the record's receipt here).
+    pub latencies: Mutex<Vec<Probe>>,
     /// When the last `session.connecting` record arrived (a leader's first record).
     pub connecting_at: Mutex<Option<Instant>>,
 }
@@ -65,11 +76,56 @@ pub async fn follow(
                 continue;
             };
             let started = probes.lock().ok().and_then(|mut p| p.remove(&n));
-            if let (Some(t), Ok(mut l)) = (started, seen.latencies_us.lock()) {
-                l.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
+            let Some((t, wall)) = started else { continue };
+            let total = micros(t.elapsed());
+            let now = unix_micros(SystemTime::now());
+            let start = unix_micros(wall);
+            // The stream's store time (ns since the epoch) and the gateway's receipt (RFC 3339, µs, UTC).
+            let stored = m
+                .info()
+                .ok()
+                .map(|i| u64::try_from(i.published.unix_timestamp_nanos() / 1000).unwrap_or(0));
+            let received = m
+                .headers
+                .as_ref()
+                .and_then(|h| h.get("Cti-Received"))
+                .and_then(|v| received_micros(v.as_str(), start));
+            if let (Some(stored), Some(received), Ok(mut l)) =
+                (stored, received, seen.latencies.lock())
+            {
+                l.push(Probe {
+                    total,
+                    to_gateway: received.saturating_sub(start),
+                    to_stream: stored.saturating_sub(received),
+                    to_consumer: now.saturating_sub(stored),
+                });
             }
         }
     }))
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn unix_micros(t: SystemTime) -> u64 {
+    micros(t.duration_since(UNIX_EPOCH).unwrap_or_default())
+}
+
+/// A `Cti-Received` value (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) as µs since the epoch, taking the date from `near`
+/// (µs since the epoch, within the same or the previous day): only the time of day is read.
+fn received_micros(v: &str, near: u64) -> Option<u64> {
+    const DAY: u64 = 86_400_000_000;
+    let t = v.get(11..26)?;
+    let n = |r: std::ops::Range<usize>| t.get(r)?.parse::<u64>().ok();
+    let of_day = ((n(0..2)? * 60 + n(3..5)?) * 60 + n(6..8)?) * 1_000_000 + n(9..15)?;
+    let midnight = near / DAY * DAY;
+    // A receipt just after midnight of a probe started just before it.
+    Some(if of_day + DAY / 2 < near - midnight {
+        midnight + DAY + of_day
+    } else {
+        midnight + of_day
+    })
 }
 
 /// The index just past `needle` in `hay`.

@@ -2,7 +2,7 @@
 //! process, as a site runs it) → JetStream (file storage, an ack for every record) → consumers, on this machine.
 //!
 //! ```sh
-//! cargo build --release -p cti-cli && cargo run --release -p cti-gateway --example gateway_bench [SECS]
+//! cargo build --release -p cti-cli && cargo run --release -p cti-gateway --example gateway_bench [SECS] [latency|ceiling]
 //! ```
 //!
 //! Starts a nats-server with JetStream on a free loopback port (Debian's `nats-server`), the simulator in this
@@ -30,6 +30,7 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
+mod ceiling;
 mod consumer;
 mod procs;
 
@@ -78,10 +79,19 @@ async fn read(gw: &GatewayProcess, nats_pid: u32, seen: &Seen) -> Reading {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secs: u64 = std::env::args().nth(1).map_or(Ok(10), |s| s.parse())?;
+    // `latency` as the second argument stops after measurement 1 (to compare changes to the p99 quickly);
+    // `ceiling` measures nats-server alone instead (see `ceiling.rs`).
+    let mode = std::env::args().nth(2).unwrap_or_default();
+    let only_latency = mode == "latency";
     let measure = Duration::from_secs(secs);
     let nats = support::Nats::start();
     let nats_pid = nats.pid().ok_or("nats-server did not start")?;
     let url = nats.url();
+    if mode == "ceiling" {
+        return ceiling::run(&url, nats_pid, secs)
+            .await
+            .map_err(|e| e.to_string().into());
+    }
 
     let mut cfg = SimConfig::loopback();
     cfg.agents = cti_sim::config::default_agents(12_000, 5000);
@@ -123,7 +133,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n_probes = secs * 200;
     for n in 0..n_probes {
         tick.tick().await;
-        probes.lock().unwrap().insert(n, Instant::now());
+        probes
+            .lock()
+            .unwrap()
+            .insert(n, (Instant::now(), std::time::SystemTime::now()));
         let spec = CallSpec {
             ani: Some(format!("probe{n}")),
             ..CallSpec::default()
@@ -134,19 +147,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let r1 = read(&gw, nats_pid, &seen).await;
     window(Duration::from_secs(2)).await;
-    let latencies = std::mem::take(&mut *seen.latencies_us.lock().unwrap());
+    let latencies = std::mem::take(&mut *seen.latencies.lock().unwrap());
     let dt = r1.at.duration_since(r0.at).as_secs_f64();
-    let (p50, p99, max) = percentiles(latencies.clone());
+    let part = |f: fn(&consumer::Probe) -> u64| {
+        let (p50, p99, max) = percentiles(latencies.iter().map(f).collect());
+        json!({"p50_ms": p50, "p99_ms": p99, "max_ms": max})
+    };
+    let (p50, p99, max) = percentiles(latencies.iter().map(|p| p.total).collect());
     println!(
         "{}",
         json!({
             "latency_probes": latencies.len(),
             "events_in_per_s": ((r1.events_in - r0.events_in) / dt).round(),
             "p50_ms": p50, "p99_ms": p99, "max_ms": max,
+            "parts": {"simulator_to_gateway": part(|p| p.to_gateway),
+                      "gateway_to_stream": part(|p| p.to_stream),
+                      "stream_to_consumer": part(|p| p.to_consumer)},
         })
     );
     sim.handle().set_traffic(0.0);
     drain(&gw, nats_pid, &seen).await;
+    if only_latency {
+        gw.kill();
+        follower.abort();
+        sim.shutdown().await;
+        return Ok(());
+    }
 
     // 2. 100 WebSocket clients at 2,000 events/s.
     let mut clients = Vec::new();
