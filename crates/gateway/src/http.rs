@@ -309,6 +309,12 @@ pub(crate) fn prometheus(nats_connected: bool, rows: &[Row<'_>]) -> String {
         "times publishing started over after a failure",
         per_source(&|m, _| Some(m.publish_retries.get().to_string())),
     );
+    family(
+        "cti_gateway_records_found_stored_total",
+        "counter",
+        "records found stored after a failure although their acks were lost (not sent again)",
+        per_source(&|m, _| Some(m.records_found_stored.get().to_string())),
+    );
     latency_histogram(&mut out, rows);
     out
 }
@@ -369,6 +375,7 @@ mod tests {
             "cti_gateway_heartbeat_rtt_seconds{source=\"pg1\"} 0.0005",
             "cti_gateway_gaps_total{source=\"pg1\"} 0",
             "# TYPE cti_gateway_records_lost_total counter",
+            "cti_gateway_records_found_stored_total{source=\"pg1\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

@@ -50,6 +50,7 @@ mod publisher;
 pub mod records;
 pub mod rfc3339;
 mod source;
+pub mod stored;
 pub mod subjects;
 mod supervisor;
 mod ws;

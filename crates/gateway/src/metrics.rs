@@ -48,6 +48,8 @@ pub struct SourceMetrics {
     pub gaps: Counter,
     /// Records lost to buffer overflows (counted when dropped; each range is then covered by a gap record).
     pub records_lost: Counter,
+    /// Records found in the stream after a failure although their acks were lost, so not sent again.
+    pub records_found_stored: Counter,
     /// CTI sessions opened (reconnects are this minus one).
     pub sessions_opened: Counter,
     buffer_depth: AtomicU64,

@@ -153,6 +153,39 @@ impl<A> Outbox<A> {
         }
     }
 
+    /// The `Cti-Seq` of the first stream record waiting to be sent (after [`Self::failed`]: the oldest not
+    /// acknowledged).
+    pub fn first_record_seq(&self) -> Option<u64> {
+        self.todo.iter().find_map(|w| match w {
+            Work::Record { rec, .. } => Some(rec.seq),
+            Work::Kv(_) => None,
+        })
+    }
+
+    /// After a failure: drops the waiting records that `stream` holds already (`found`: `Cti-Seq` → stream
+    /// sequence, see [`crate::stored`]) — stored, their acks lost — as if acknowledged: a batch's KV writes go
+    /// to the coalescer. Returns how many were dropped.
+    pub fn forget_stored(
+        &mut self,
+        found: &std::collections::BTreeMap<u64, u64>,
+        stream: &str,
+    ) -> usize {
+        let before = self.todo.len();
+        let mut kept = VecDeque::with_capacity(before);
+        for w in self.todo.drain(..) {
+            match w {
+                Work::Record { rec, kv, .. } if found.contains_key(&rec.seq) => {
+                    if let (Some(kv), Some(at)) = (kv, found.get(&rec.seq)) {
+                        self.held.add(kv, rec.seq, stream, *at);
+                    }
+                }
+                w => kept.push_back(w),
+            }
+        }
+        self.todo = kept;
+        before - self.todo.len()
+    }
+
     /// Publishes waiting to be sent (not in flight, not held).
     #[cfg(test)]
     fn waiting(&self) -> usize {

@@ -210,3 +210,42 @@ fn a_batchs_kv_writes_are_held_only_once_its_last_record_is_acknowledged() {
     assert!(matches!(acked, Acked::Record { subject, .. } if subject == "cti.pg1.event.E2"));
     assert_eq!(o.held.len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn records_the_stream_holds_already_are_dropped_as_if_acknowledged() {
+    let mut o = Outbox::<()>::default();
+    for seq in 1..=4 {
+        o.push_batch(batch(seq, 1), Instant::now());
+    }
+    drain_sends(&mut o);
+    let (w, ()) = o.oldest().unwrap();
+    o.failed(Some(w));
+    assert_eq!(o.first_record_seq(), Some(1));
+    // 2 and 3 were stored (as stream messages 41 and 40), their acks lost.
+    let found = std::collections::BTreeMap::from([(2, 41), (3, 40)]);
+    assert_eq!(o.forget_stored(&found, "CTI"), 2);
+    assert_eq!(drain_sends(&mut o), vec!["R1", "R4"]);
+    // Their KV writes are held, with the position of the last one handed over.
+    assert_eq!(o.held.len(), 1, "both batches wrote the same key");
+    let flushed = o.held.take("pg1");
+    assert_eq!(
+        flushed.last(),
+        Some(&KvOp::Put {
+            bucket: CALLS_BUCKET,
+            key: "pg1._position".into(),
+            value: Bytes::from_static(br#"{"cti_seq":3,"stream":"CTI","stream_seq":40}"#),
+        })
+    );
+}
+
+#[test]
+fn with_only_kv_writes_waiting_there_is_no_record_to_look_for() {
+    let mut o = Outbox::<()>::default();
+    o.expand(vec![put(1)]);
+    assert_eq!(o.first_record_seq(), None);
+    assert_eq!(
+        o.forget_stored(&std::collections::BTreeMap::from([(1, 1)]), "CTI"),
+        0
+    );
+    assert_eq!(o.waiting(), 1);
+}

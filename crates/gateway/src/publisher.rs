@@ -2,8 +2,9 @@
 //! a batch's last record is acknowledged — its KV writes and the source's position marker, coalesced while the
 //! publisher is busy (see [`crate::coalesce`]) and paced so they do not delay the records (see
 //! [`crate::outbox`], which decides what goes next). A window of publishes is in flight at once; when NATS is
-//! unreachable everything not acknowledged is sent again, in the same order, until it is (the stream drops the
-//! repeats by `Nats-Msg-Id`).
+//! unreachable everything not acknowledged is sent again, in the same order, until it is — except what the stream
+//! turns out to hold already (stored, the ack lost; see [`crate::stored`]); the stream's duplicate window drops
+//! any other repeat by `Nats-Msg-Id`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,21 +20,46 @@ use crate::buffer::BufferRx;
 use crate::metrics::SourceMetrics;
 use crate::outbox::{Acked, Outbox, Work};
 use crate::records::KvOp;
+use crate::stored;
 use crate::subjects::POSITION_KEY;
 
 pub use crate::outbox::WINDOW;
 
-/// Publishes `batches` for `source` until the channel closes and everything is acknowledged.
+/// Publishes `batches` for `source` into `stream` until the channel closes and everything is acknowledged.
 pub(crate) async fn run(
     js: jetstream::Context,
-    source: String,
+    (stream, source): (String, String),
     mut batches: BufferRx,
     metrics: Arc<SourceMetrics>,
 ) {
     let mut out: Outbox<PublishAckFuture> = Outbox::default();
     let mut open = true;
     let mut backoff = Duration::from_millis(50);
+    // After a failure: read what the stream holds before sending again (see `crate::stored`).
+    let mut recheck = false;
     loop {
+        if recheck {
+            if let Some(from) = out.first_record_seq() {
+                match stored::stored_since(&js, &stream, &source, from).await {
+                    Ok(found) => {
+                        let n = out.forget_stored(&found, &stream);
+                        if n > 0 {
+                            tracing::info!(
+                                "{source}: {n} records were stored although their acks were lost; not sent again"
+                            );
+                            metrics.records_found_stored.add(n as u64);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("{source}: cannot read stream {stream} yet ({e}); retrying");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(2));
+                        continue;
+                    }
+                }
+            }
+            recheck = false;
+        }
         // Take what is queued: wait for it only when there is nothing else to do (see the take bound in
         // `crate::outbox`).
         while open && out.wants_batch() {
@@ -97,6 +123,7 @@ pub(crate) async fn run(
         if failed {
             // Everything not acknowledged goes back to the front, in order; JetStream drops the repeats.
             out.failed(unacked);
+            recheck = true;
             metrics.publish_retries.inc();
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(2));

@@ -80,7 +80,7 @@ pub(crate) async fn supervise(mut r: Runner) {
         let (tx, rx) = buffer::buffer(r.buffer, Arc::clone(&r.metrics));
         let publisher = tokio::spawn(publisher::run(
             r.js.clone(),
-            name.clone(),
+            (r.stream.clone(), name.clone()),
             rx,
             Arc::clone(&r.metrics),
         ));

@@ -17,6 +17,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use cti_gateway::Gateway;
 use cti_gateway::subjects::agent_key;
+use support::proxy::Proxy;
 use support::{Nats, bucket, busy_sim, gateway_config, source, stored, until};
 
 fn events_total(m: &cti_gateway::metrics::SourceMetrics) -> u64 {
@@ -68,6 +69,78 @@ async fn nats_killed_and_restarted_mid_run_loses_nothing() {
             .or_default() += 1;
     }
     assert_eq!(published, m.events_in());
+    sim.shutdown().await;
+}
+
+/// Records JetStream stored but whose acks never arrived (the connection broke in between) are not stored again
+/// after an outage longer than the stream's duplicate window (1 s here): the publisher reads what the stream
+/// holds before it sends again (`cti_gateway::stored`), where the window alone would let the repeats in under
+/// the same `Cti-Seq`. A proxy swallows the server's replies, then cuts the connection for longer than the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_stored_whose_acks_were_lost_are_not_stored_again_after_the_duplicate_window() {
+    let nats = Nats::start();
+    let proxy = Proxy::start(nats.addr()).await;
+    let sim = busy_sim(100.0).await;
+    let mut cfg = gateway_config(&nats, vec![source("pg1", &sim)]);
+    cfg.nats.url = proxy.url();
+    cfg.stream.duplicate_window_secs = 1;
+    let gw = Gateway::start(cfg).await.unwrap();
+    let m = gw.sources()[0].metrics.clone();
+    until("200 records out", || m.records_out_total() >= 200).await;
+
+    // The server stores what it receives; its acks are lost. Once nothing more arrives (the publisher waits
+    // for the oldest ack before it takes more), the records stored beyond those acknowledged are the ones whose
+    // acks were lost.
+    proxy.mute_replies();
+    let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let mut stream = js.get_stream("CTI").await.unwrap();
+    let mut stored_now = 0;
+    let mut still = 0;
+    while still < 10 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let n = stream.info().await.unwrap().state.messages;
+        still = if n == stored_now { still + 1 } else { 0 };
+        stored_now = n;
+    }
+    let unacked_stored = stored_now - m.records_out_total();
+    assert!(
+        unacked_stored > 0,
+        "no record was in flight when the replies stopped (raise the load)"
+    );
+    assert!(proxy.swallowed() > 0);
+    // The connection breaks, and stays broken well past the duplicate window (polled on the CTI events
+    // received meanwhile, ≈ 200 a second).
+    proxy.cut();
+    let at_cut = events_total(&m);
+    until("400 more events while NATS is unreachable", || {
+        events_total(&m) >= at_cut + 400
+    })
+    .await;
+    proxy.open();
+    until("NATS back", || gw.nats_connected()).await;
+    let target = events_total(&m) + 200;
+    until("200 more events", || events_total(&m) >= target).await;
+    sim.handle().set_traffic(0.0);
+    gw.stop(Duration::from_secs(30)).await;
+    assert_eq!(m.records_lost.get(), 0);
+
+    let records = stored(&stream).await;
+    let out_of_place: Vec<(usize, u64)> = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.seq != *i as u64 + 1)
+        .map(|(i, r)| (i, r.seq))
+        .take(8)
+        .collect();
+    assert!(
+        out_of_place.is_empty(),
+        "once each, in order; first out of place (index, Cti-Seq): {out_of_place:?}"
+    );
+    assert_eq!(
+        m.records_found_stored.get(),
+        unacked_stored,
+        "exactly the records stored without their acks were found"
+    );
     sim.shutdown().await;
 }
 

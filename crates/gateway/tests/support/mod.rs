@@ -11,6 +11,7 @@
 )]
 
 mod nats;
+pub mod proxy;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
