@@ -315,6 +315,12 @@ pub(crate) fn prometheus(nats_connected: bool, rows: &[Row<'_>]) -> String {
         "records found stored after a failure although their acks were lost (not sent again)",
         per_source(&|m, _| Some(m.records_found_stored.get().to_string())),
     );
+    family(
+        "cti_gateway_records_stored_ahead_total",
+        "counter",
+        "records stored ahead of earlier ones lost with a broken connection (out of Cti-Seq order in the stream)",
+        per_source(&|m, _| Some(m.records_stored_ahead.get().to_string())),
+    );
     latency_histogram(&mut out, rows);
     out
 }
@@ -376,6 +382,7 @@ mod tests {
             "cti_gateway_gaps_total{source=\"pg1\"} 0",
             "# TYPE cti_gateway_records_lost_total counter",
             "cti_gateway_records_found_stored_total{source=\"pg1\"} 0",
+            "cti_gateway_records_stored_ahead_total{source=\"pg1\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

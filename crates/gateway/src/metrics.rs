@@ -50,6 +50,9 @@ pub struct SourceMetrics {
     pub records_lost: Counter,
     /// Records found in the stream after a failure although their acks were lost, so not sent again.
     pub records_found_stored: Counter,
+    /// Of those, records stored ahead of earlier ones lost with the connection (the stream holds them out of
+    /// `Cti-Seq` order).
+    pub records_stored_ahead: Counter,
     /// CTI sessions opened (reconnects are this minus one).
     pub sessions_opened: Counter,
     buffer_depth: AtomicU64,

@@ -45,6 +45,17 @@ pub(crate) enum Acked {
     Kv,
 }
 
+/// What [`Outbox::forget_stored`] found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Forgotten {
+    /// Records found stored, dropped from the queue.
+    pub stored: usize,
+    /// Of those, records stored ahead of an earlier one that was not (lost with the connection while they
+    /// waited in the client's buffer, then written after the reconnect): the earlier ones, sent now, follow them
+    /// in the stream.
+    pub ahead: usize,
+}
+
 /// The publisher's queues; `A` is what it waits on for an ack (a JetStream ack future; `()` in tests).
 #[derive(Debug)]
 pub(crate) struct Outbox<A> {
@@ -164,26 +175,34 @@ impl<A> Outbox<A> {
 
     /// After a failure: drops the waiting records that `stream` holds already (`found`: `Cti-Seq` → stream
     /// sequence, see [`crate::stored`]) — stored, their acks lost — as if acknowledged: a batch's KV writes go
-    /// to the coalescer. Returns how many were dropped.
+    /// to the coalescer.
     pub fn forget_stored(
         &mut self,
         found: &std::collections::BTreeMap<u64, u64>,
         stream: &str,
-    ) -> usize {
-        let before = self.todo.len();
-        let mut kept = VecDeque::with_capacity(before);
+    ) -> Forgotten {
+        let mut out = Forgotten::default();
+        let mut hole = false;
+        let mut kept = VecDeque::with_capacity(self.todo.len());
         for w in self.todo.drain(..) {
             match w {
                 Work::Record { rec, kv, .. } if found.contains_key(&rec.seq) => {
+                    out.stored += 1;
+                    if hole {
+                        out.ahead += 1;
+                    }
                     if let (Some(kv), Some(at)) = (kv, found.get(&rec.seq)) {
                         self.held.add(kv, rec.seq, stream, *at);
                     }
                 }
-                w => kept.push_back(w),
+                w => {
+                    hole |= matches!(w, Work::Record { .. });
+                    kept.push_back(w);
+                }
             }
         }
         self.todo = kept;
-        before - self.todo.len()
+        out
     }
 
     /// Publishes waiting to be sent (not in flight, not held).

@@ -223,7 +223,14 @@ async fn records_the_stream_holds_already_are_dropped_as_if_acknowledged() {
     assert_eq!(o.first_record_seq(), Some(1));
     // 2 and 3 were stored (as stream messages 41 and 40), their acks lost.
     let found = std::collections::BTreeMap::from([(2, 41), (3, 40)]);
-    assert_eq!(o.forget_stored(&found, "CTI"), 2);
+    assert_eq!(
+        o.forget_stored(&found, "CTI"),
+        Forgotten {
+            stored: 2,
+            ahead: 2
+        },
+        "1 was not stored: 2 and 3 are ahead of it"
+    );
     assert_eq!(drain_sends(&mut o), vec!["R1", "R4"]);
     // Their KV writes are held, with the position of the last one handed over.
     assert_eq!(o.held.len(), 1, "both batches wrote the same key");
@@ -245,7 +252,24 @@ fn with_only_kv_writes_waiting_there_is_no_record_to_look_for() {
     assert_eq!(o.first_record_seq(), None);
     assert_eq!(
         o.forget_stored(&std::collections::BTreeMap::from([(1, 1)]), "CTI"),
-        0
+        Forgotten::default()
     );
     assert_eq!(o.waiting(), 1);
+}
+
+#[test]
+fn a_stored_prefix_is_not_ahead_of_anything() {
+    let mut o = Outbox::<()>::default();
+    for seq in 1..=3 {
+        o.push_batch(batch(seq, 0), Instant::now());
+    }
+    let found = std::collections::BTreeMap::from([(1, 10), (2, 11)]);
+    assert_eq!(
+        o.forget_stored(&found, "CTI"),
+        Forgotten {
+            stored: 2,
+            ahead: 0
+        }
+    );
+    assert_eq!(o.first_record_seq(), Some(3));
 }

@@ -42,12 +42,21 @@ pub(crate) async fn run(
             if let Some(from) = out.first_record_seq() {
                 match stored::stored_since(&js, &stream, &source, from).await {
                     Ok(found) => {
-                        let n = out.forget_stored(&found, &stream);
-                        if n > 0 {
+                        let f = out.forget_stored(&found, &stream);
+                        if f.stored > 0 {
                             tracing::info!(
-                                "{source}: {n} records were stored although their acks were lost; not sent again"
+                                "{source}: {} records were stored although their acks were lost; not sent again",
+                                f.stored
                             );
-                            metrics.records_found_stored.add(n as u64);
+                            metrics.records_found_stored.add(f.stored as u64);
+                        }
+                        if f.ahead > 0 {
+                            tracing::warn!(
+                                "{source}: {} records were stored ahead of earlier ones lost with the connection; \
+                                 those follow them in the stream (Cti-Seq gives the order)",
+                                f.ahead
+                            );
+                            metrics.records_stored_ahead.add(f.ahead as u64);
                         }
                     }
                     Err(e) => {

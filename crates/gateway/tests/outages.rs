@@ -141,6 +141,11 @@ async fn records_stored_whose_acks_were_lost_are_not_stored_again_after_the_dupl
         unacked_stored,
         "exactly the records stored without their acks were found"
     );
+    assert_eq!(
+        m.records_stored_ahead.get(),
+        0,
+        "all of them reached the server: none is ahead of a lost one"
+    );
     sim.shutdown().await;
 }
 
