@@ -24,6 +24,21 @@ fn events_total(m: &cti_gateway::metrics::SourceMetrics) -> u64 {
     m.events_in().values().sum()
 }
 
+/// Every `Cti-Seq` from 1 stored once, in order; names the first records out of place.
+fn assert_once_each_in_order(records: &[support::Stored]) {
+    let out_of_place: Vec<(usize, u64)> = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.seq != *i as u64 + 1)
+        .map(|(i, r)| (i, r.seq))
+        .take(8)
+        .collect();
+    assert!(
+        out_of_place.is_empty(),
+        "once each, in order; first out of place (index, Cti-Seq): {out_of_place:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_killed_and_restarted_mid_run_loses_nothing() {
     let mut nats = Nats::start();
@@ -53,12 +68,7 @@ async fn nats_killed_and_restarted_mid_run_loses_nothing() {
 
     let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
     let records = stored(&js.get_stream("CTI").await.unwrap()).await;
-    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=records.len() as u64).collect::<Vec<_>>(),
-        "once each, in order"
-    );
+    assert_once_each_in_order(&records);
     let mut published: BTreeMap<String, u64> = BTreeMap::new();
     for r in records
         .iter()
@@ -125,17 +135,7 @@ async fn records_stored_whose_acks_were_lost_are_not_stored_again_after_the_dupl
     assert_eq!(m.records_lost.get(), 0);
 
     let records = stored(&stream).await;
-    let out_of_place: Vec<(usize, u64)> = records
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| r.seq != *i as u64 + 1)
-        .map(|(i, r)| (i, r.seq))
-        .take(8)
-        .collect();
-    assert!(
-        out_of_place.is_empty(),
-        "once each, in order; first out of place (index, Cti-Seq): {out_of_place:?}"
-    );
+    assert_once_each_in_order(&records);
     assert_eq!(
         m.records_found_stored.get(),
         unacked_stored,
