@@ -13,8 +13,8 @@ use bytes::Buf;
 use cti_proto::frame::Frame;
 use cti_proto::{DecodeError, Message, MessageType};
 
+use crate::file_bytes::Packet;
 use crate::packet::{TcpSegment, tcp_segment};
-use crate::read::Packet;
 use crate::reassembly::{Delivery, Reassembler};
 use crate::splitter::{Split, Splitter};
 use crate::timestamp::Timestamp;

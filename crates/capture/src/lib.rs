@@ -41,6 +41,7 @@ pub mod credentials;
 pub mod decoder;
 mod endian;
 pub mod error;
+mod file_bytes;
 pub mod packet;
 mod pcap;
 mod pcapng;

@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::read::Packet;
+use crate::file_bytes::Packet;
 use crate::timestamp::Timestamp;
 
 /// LINKTYPE_NULL (BSD loopback).

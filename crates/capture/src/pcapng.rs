@@ -5,7 +5,7 @@ use std::io::Read;
 
 use crate::endian::Endian;
 use crate::error::CaptureError;
-use crate::read::{MAX_PACKET, Packet, read_exact, read_exact_or_eof};
+use crate::file_bytes::{MAX_PACKET, Packet, read_exact, read_exact_or_eof};
 use crate::timestamp::Timestamp;
 
 /// The largest block accepted; larger ones are refused before allocation.

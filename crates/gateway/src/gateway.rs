@@ -4,15 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, stream};
-use cti_client::ClientStatus;
-use cti_model::Snapshot;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{GatewayConfig, NatsConfig, Storage, StreamSettings};
+use crate::http_state::HttpState;
 use crate::lease::LEASES_BUCKET;
 use crate::metrics::SourceMetrics;
-use crate::source::{Query, SourceState, SourceStatus};
+use crate::source::SourceStatus;
+use crate::source_info::SourceInfo;
 use crate::subjects::{AGENTS_BUCKET, CALLS_BUCKET, STREAM_SUBJECTS};
 use crate::{publisher, supervisor};
 
@@ -50,36 +50,6 @@ pub enum GatewayError {
         /// Why.
         error: cti_client::ClientError,
     },
-}
-
-/// One running source, as the HTTP endpoints and tests see it.
-#[derive(Debug, Clone)]
-pub struct SourceInfo {
-    /// The name.
-    pub name: String,
-    /// Its counters.
-    pub metrics: Arc<SourceMetrics>,
-    status: watch::Receiver<SourceStatus>,
-    queries: mpsc::Sender<Query>,
-}
-
-impl SourceInfo {
-    /// Where its CTI session is now.
-    pub fn status(&self) -> SourceStatus {
-        self.status.borrow().clone()
-    }
-
-    /// The model's calls and agents and the client's status now; `None` once the source has stopped.
-    pub async fn snapshot(&self) -> Option<(Snapshot, ClientStatus)> {
-        self.state().await.map(|s| (s.snapshot, s.status))
-    }
-
-    /// The state and the `Cti-Seq` the next record will get.
-    pub(crate) async fn state(&self) -> Option<SourceState> {
-        let (tx, rx) = oneshot::channel();
-        self.queries.send(Query::Snapshot(tx)).await.ok()?;
-        rx.await.ok()
-    }
 }
 
 /// A running gateway: one CTI session per source, every update published to JetStream. [`Gateway::stop`]
@@ -135,18 +105,18 @@ impl Gateway {
                 stop: stop_rx.clone(),
                 live: live.clone(),
             }));
-            infos.push(SourceInfo {
-                name: s.name.clone(),
+            infos.push(SourceInfo::new(
+                s.name.clone(),
                 metrics,
-                status: status_rx,
-                queries: queries_tx,
-            });
+                status_rx,
+                queries_tx,
+            ));
         }
         let http = match &cfg.http {
             Some(addr) => Some(
                 crate::http::start(
                     addr,
-                    crate::http::HttpState {
+                    HttpState {
                         sources: infos.clone(),
                         nats: nats.clone(),
                         live: live.clone(),

@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -15,31 +14,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::gateway::SourceInfo;
-use crate::live::LiveFeed;
-use crate::metrics::SourceMetrics;
-use crate::ws::WsMetrics;
-
-/// What the handlers read.
-#[derive(Debug, Clone)]
-pub(crate) struct HttpState {
-    pub sources: Vec<SourceInfo>,
-    pub nats: async_nats::Client,
-    /// Every source's records, for `/ws`.
-    pub live: LiveFeed,
-    /// Records a `/ws` client may have waiting (`ws_buffer`).
-    pub live_capacity: usize,
-    /// `/ws` counters.
-    pub ws: Arc<WsMetrics>,
-    /// Turns true when the gateway stops (the `/ws` clients are closed with code 1001).
-    pub stop: tokio::sync::watch::Receiver<bool>,
-}
-
-impl HttpState {
-    fn nats_connected(&self) -> bool {
-        self.nats.connection_state() == async_nats::connection::State::Connected
-    }
-}
+use crate::http_state::HttpState;
+use crate::metrics::{SourceMetrics, WsMetrics};
 
 /// Binds `addr` and serves until the task is aborted; returns the address bound.
 pub(crate) async fn start(

@@ -1,4 +1,4 @@
-//! Counters of one source, read by `/metrics` and by tests.
+//! The gateway's counters: those of one source, and those of `/ws`; read by `/metrics` and by tests.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -150,4 +150,17 @@ impl SourceMetrics {
         let n = self.latency_count.get();
         (n > 0).then(|| Duration::from_micros(self.latency_sum_us.get() / n))
     }
+}
+
+/// The WebSocket counters shown by `/metrics`.
+#[derive(Debug, Default)]
+pub(crate) struct WsMetrics {
+    /// Clients connected now.
+    pub clients: AtomicU64,
+    /// Clients accepted since the start.
+    pub accepted: AtomicU64,
+    /// Clients dropped for being slow.
+    pub dropped_slow: AtomicU64,
+    /// Records sent, all clients together.
+    pub sent: AtomicU64,
 }

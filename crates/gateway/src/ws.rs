@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
@@ -29,28 +29,16 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::gateway::SourceInfo;
-use crate::http::HttpState;
+use crate::http_state::HttpState;
 use crate::live::LiveRecord;
+use crate::metrics::WsMetrics;
+use crate::source_info::SourceInfo;
 
 /// How long a close frame (or the end of a dropped client's data) may take to be written.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Records written to a socket before it is flushed (when that many are waiting).
 const BATCH: u64 = 256;
-
-/// The WebSocket counters shown by `/metrics`.
-#[derive(Debug, Default)]
-pub(crate) struct WsMetrics {
-    /// Clients connected now.
-    pub clients: AtomicU64,
-    /// Clients accepted since the start.
-    pub accepted: AtomicU64,
-    /// Clients dropped for being slow.
-    pub dropped_slow: AtomicU64,
-    /// Records sent, all clients together.
-    pub sent: AtomicU64,
-}
 
 /// The query string.
 #[derive(Debug, Default, Deserialize)]
