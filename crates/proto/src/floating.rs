@@ -400,20 +400,6 @@ fn truncated(
     )
 }
 
-/// The header at the start of `part`: tag, data length and header length (`None` when it is cut short).
-#[inline]
-pub(crate) fn header(part: &[u8], width: FloatWidth) -> Option<(u16, usize, usize)> {
-    match (width, part) {
-        (FloatWidth::Narrow, [t, l, ..]) => Some((u16::from(*t), usize::from(*l), 2)),
-        (FloatWidth::Wide, [t0, t1, l0, l1, ..]) => Some((
-            u16::from_be_bytes([*t0, *t1]),
-            usize::from(u16::from_be_bytes([*l0, *l1])),
-            4,
-        )),
-        _ => None,
-    }
-}
-
 /// Reads the next floating field header and its data.
 #[inline]
 pub(crate) fn next<'a>(
@@ -423,7 +409,7 @@ pub(crate) fn next<'a>(
 ) -> Result<Field<'a>, DecodeError> {
     let offset = r.position();
     let rest = r.rest();
-    let Some((tag, len, header)) = header(rest, width) else {
+    let Some((tag, len, header)) = width.read_header(rest) else {
         return Err(truncated(
             mt,
             "floating field header",

@@ -286,7 +286,7 @@ impl Tracker {
 /// The tags of the floating fields in `part`, up to the first header or data that does not fit.
 fn tags(mut part: &[u8], width: FloatWidth) -> Vec<u16> {
     let mut out = Vec::new();
-    while let Some((tag, len, header)) = crate::floating::header(part, width) {
+    while let Some((tag, len, header)) = width.read_header(part) {
         let Some(next) = part.get(header + len..) else {
             break;
         };

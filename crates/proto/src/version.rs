@@ -61,6 +61,20 @@ impl FloatWidth {
         }
     }
 
+    /// The header at the start of `part`: tag, data length and header length (`None` when it is cut short).
+    #[inline]
+    pub(crate) fn read_header(self, part: &[u8]) -> Option<(u16, usize, usize)> {
+        match (self, part) {
+            (FloatWidth::Narrow, [t, l, ..]) => Some((u16::from(*t), usize::from(*l), 2)),
+            (FloatWidth::Wide, [t0, t1, l0, l1, ..]) => Some((
+                u16::from_be_bytes([*t0, *t1]),
+                usize::from(u16::from_be_bytes([*l0, *l1])),
+                4,
+            )),
+            _ => None,
+        }
+    }
+
     /// Largest tag number (and largest data length) the width can carry.
     pub const fn max_value(self) -> usize {
         match self {

@@ -183,7 +183,7 @@ impl<'a> Iterator for Floats<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let part = self.body.get(self.at..).filter(|p| !p.is_empty())?;
         let offset = self.at + HEADER_LEN;
-        let Some((tag, len, header)) = crate::floating::header(part, self.width) else {
+        let Some((tag, len, header)) = self.width.read_header(part) else {
             self.at = self.body.len();
             return Some(Err(DecodeError {
                 message_type: self.message_type,
