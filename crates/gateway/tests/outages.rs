@@ -24,6 +24,16 @@ fn events_total(m: &cti_gateway::metrics::SourceMetrics) -> u64 {
     m.events_in().values().sum()
 }
 
+/// Once NATS is back: `more` events, then the traffic stops and the gateway stops (publishing what is left).
+async fn finish_after(gw: Gateway, sim: &cti_sim::Simulator, more: u64) {
+    until("NATS back", || gw.nats_connected()).await;
+    let m = gw.sources()[0].metrics.clone();
+    let target = events_total(&m) + more;
+    until("more events", || events_total(&m) >= target).await;
+    sim.handle().set_traffic(0.0);
+    gw.stop(Duration::from_secs(30)).await;
+}
+
 /// Every `Cti-Seq` from 1 stored once, in order; names the first records out of place.
 fn assert_once_each_in_order(records: &[support::Stored]) {
     let out_of_place: Vec<(usize, u64)> = records
@@ -58,11 +68,7 @@ async fn nats_killed_and_restarted_mid_run_loses_nothing() {
     .await;
     assert!(!gw.nats_connected());
     nats.restart();
-    until("NATS back", || gw.nats_connected()).await;
-    let target = events_total(&m) + 50;
-    until("50 more events", || events_total(&m) >= target).await;
-    sim.handle().set_traffic(0.0);
-    gw.stop(Duration::from_secs(30)).await;
+    finish_after(gw, &sim, 50).await;
     assert_eq!(m.gaps.get(), 0);
     assert_eq!(m.records_lost.get(), 0);
 
@@ -90,7 +96,7 @@ async fn nats_killed_and_restarted_mid_run_loses_nothing() {
 async fn records_stored_whose_acks_were_lost_are_not_stored_again_after_the_duplicate_window() {
     let nats = Nats::start();
     let proxy = Proxy::start(nats.addr()).await;
-    let sim = busy_sim(100.0).await;
+    let sim = busy_sim(300.0).await;
     let mut cfg = gateway_config(&nats, vec![source("pg1", &sim)]);
     cfg.nats.url = proxy.url();
     cfg.stream.duplicate_window_secs = 1;
@@ -100,38 +106,48 @@ async fn records_stored_whose_acks_were_lost_are_not_stored_again_after_the_dupl
 
     // The server stores what it receives; its acks are lost. Once nothing more arrives (the publisher waits
     // for the oldest ack before it takes more), the records stored beyond those acknowledged are the ones whose
-    // acks were lost.
-    proxy.mute_replies();
+    // acks were lost. When only KV writes were in flight (their acks swallowed, no record stored unacknowledged),
+    // the replies flow again, the publisher recovers (its acks time out, it sends again), and the test mutes again.
     let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
     let mut stream = js.get_stream("CTI").await.unwrap();
-    let mut stored_now = 0;
-    let mut still = 0;
-    while still < 10 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let n = stream.info().await.unwrap().state.messages;
-        still = if n == stored_now { still + 1 } else { 0 };
-        stored_now = n;
-    }
-    let unacked_stored = stored_now - m.records_out_total();
-    assert!(
-        unacked_stored > 0,
-        "no record was in flight when the replies stopped (raise the load)"
-    );
+    let mut attempts = 0;
+    let unacked_stored = loop {
+        proxy.mute_replies();
+        let mut stored_now = 0;
+        let mut still = 0;
+        while still < 10 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let n = stream.info().await.unwrap().state.messages;
+            still = if n == stored_now { still + 1 } else { 0 };
+            stored_now = n;
+        }
+        let unacked = stored_now - m.records_out_total();
+        if unacked > 0 {
+            break unacked;
+        }
+        attempts += 1;
+        assert!(
+            attempts < 5,
+            "no record was ever in flight when the replies stopped"
+        );
+        proxy.open();
+        let out = m.records_out_total();
+        until("records acknowledged again", || {
+            m.records_out_total() >= out + 200
+        })
+        .await;
+    };
     assert!(proxy.swallowed() > 0);
     // The connection breaks, and stays broken well past the duplicate window (polled on the CTI events
-    // received meanwhile, ≈ 200 a second).
+    // received meanwhile, ≈ 600 a second).
     proxy.cut();
     let at_cut = events_total(&m);
-    until("400 more events while NATS is unreachable", || {
-        events_total(&m) >= at_cut + 400
+    until("1,200 more events while NATS is unreachable", || {
+        events_total(&m) >= at_cut + 1_200
     })
     .await;
     proxy.open();
-    until("NATS back", || gw.nats_connected()).await;
-    let target = events_total(&m) + 200;
-    until("200 more events", || events_total(&m) >= target).await;
-    sim.handle().set_traffic(0.0);
-    gw.stop(Duration::from_secs(30)).await;
+    finish_after(gw, &sim, 200).await;
     assert_eq!(m.records_lost.get(), 0);
 
     let records = stored(&stream).await;
