@@ -35,37 +35,18 @@ pub(crate) async fn run(
     let mut out: Outbox<PublishAckFuture> = Outbox::default();
     let mut open = true;
     let mut backoff = Duration::from_millis(50);
-    // After a failure: read what the stream holds before sending again (see `crate::stored`).
+    // After a failure: read what the stream holds before sending again (see `crate::stored`), back to where
+    // the last acknowledged record was stored at the most.
     let mut recheck = false;
+    let mut last_stored = 0;
     loop {
         if recheck {
-            if let Some(from) = out.first_record_seq() {
-                match stored::stored_since(&js, &stream, &source, from).await {
-                    Ok(found) => {
-                        let f = out.forget_stored(&found, &stream);
-                        if f.stored > 0 {
-                            tracing::info!(
-                                "{source}: {} records were stored although their acks were lost; not sent again",
-                                f.stored
-                            );
-                            metrics.records_found_stored.add(f.stored as u64);
-                        }
-                        if f.ahead > 0 {
-                            tracing::warn!(
-                                "{source}: {} records were stored ahead of earlier ones lost with the connection; \
-                                 those follow them in the stream (Cti-Seq gives the order)",
-                                f.ahead
-                            );
-                            metrics.records_stored_ahead.add(f.ahead as u64);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!("{source}: cannot read stream {stream} yet ({e}); retrying");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(2));
-                        continue;
-                    }
-                }
+            if let Err(e) =
+                recheck_stored(&js, (&stream, &source), &mut out, last_stored, &metrics).await
+            {
+                tracing::warn!("{source}: cannot read stream {stream} yet ({e}); retrying");
+                pause(&mut backoff).await;
+                continue;
             }
             recheck = false;
         }
@@ -116,6 +97,7 @@ pub(crate) async fn run(
                     backoff = Duration::from_millis(50);
                     match out.acked(w, &ack.stream, ack.sequence) {
                         Acked::Record { subject, queued } => {
+                            last_stored = ack.sequence;
                             metrics.published(&subject, queued.elapsed());
                         }
                         Acked::Kv => metrics.kv_writes.inc(),
@@ -134,10 +116,47 @@ pub(crate) async fn run(
             out.failed(unacked);
             recheck = true;
             metrics.publish_retries.inc();
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(2));
+            pause(&mut backoff).await;
         }
     }
+}
+
+/// Waits `backoff`, then doubles it (up to 2 s).
+async fn pause(backoff: &mut Duration) {
+    tokio::time::sleep(*backoff).await;
+    *backoff = (*backoff * 2).min(Duration::from_secs(2));
+}
+
+/// Drops from `out` the waiting records the stream holds already (stored, acks lost), counting them; reads the
+/// stream back no further than `last_stored`, where the last acknowledged record is.
+async fn recheck_stored(
+    js: &jetstream::Context,
+    (stream, source): (&str, &str),
+    out: &mut Outbox<PublishAckFuture>,
+    last_stored: u64,
+    metrics: &SourceMetrics,
+) -> Result<(), async_nats::Error> {
+    let Some(from) = out.first_record_seq() else {
+        return Ok(());
+    };
+    let found = stored::stored_since(js, stream, source, from, last_stored).await?;
+    let f = out.forget_stored(&found, stream);
+    if f.stored > 0 {
+        tracing::info!(
+            "{source}: {} records were stored although their acks were lost; not sent again",
+            f.stored
+        );
+        metrics.records_found_stored.add(f.stored as u64);
+    }
+    if f.ahead > 0 {
+        tracing::warn!(
+            "{source}: {} records were stored ahead of earlier ones lost with the connection; \
+             those follow them in the stream (Cti-Seq gives the order)",
+            f.ahead
+        );
+        metrics.records_stored_ahead.add(f.ahead as u64);
+    }
+    Ok(())
 }
 
 async fn send(js: &jetstream::Context, w: &Work) -> Result<Sent, async_nats::Error> {

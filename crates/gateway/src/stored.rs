@@ -16,13 +16,16 @@ use async_nats::jetstream;
 use async_nats::jetstream::stream::RawMessageErrorKind;
 
 /// The records of `source` that stream `stream` holds after the last one numbered below `from`: `Cti-Seq` →
-/// stream sequence. Messages deleted from the stream are skipped. Fails only when the stream cannot be read
-/// (NATS unreachable): the caller then tries again later.
+/// stream sequence. Messages at or below stream sequence `after` are not read (the caller knows nothing of
+/// its own is waiting there: the publisher passes where its last acknowledged record was stored, so the read
+/// stays short even when the source has no older record left in a stream that other sources fill). Messages
+/// deleted from the stream are skipped. Fails only when the stream cannot be read (NATS unreachable): the
+/// caller then tries again later.
 ///
 /// ```no_run
 /// # async fn f(js: async_nats::jetstream::Context) -> Result<(), async_nats::Error> {
 /// // Which of pg1's records from Cti-Seq 1,000 on are stored, and where.
-/// let held = cti_gateway::stored::stored_since(&js, "CTI", "pg1", 1_000).await?;
+/// let held = cti_gateway::stored::stored_since(&js, "CTI", "pg1", 1_000, 0).await?;
 /// for (cti_seq, stream_seq) in &held {
 ///     println!("{cti_seq} is message {stream_seq}");
 /// }
@@ -33,13 +36,14 @@ pub async fn stored_since(
     stream: &str,
     source: &str,
     from: u64,
+    after: u64,
 ) -> Result<BTreeMap<u64, u64>, async_nats::Error> {
     let mut s = js.get_stream(stream).await?;
     let state = s.info().await?.state.clone();
     let prefix = format!("cti.{source}.");
     let mut found = BTreeMap::new();
     let mut n = state.last_sequence;
-    while n >= state.first_sequence.max(1) {
+    while n >= state.first_sequence.max(1) && n > after {
         match s.get_raw_message(n).await {
             Ok(m) if m.subject.starts_with(prefix.as_str()) => {
                 let seq = m

@@ -60,21 +60,50 @@ async fn the_records_after_the_last_one_below_from_with_their_stream_positions()
             .collect()
     };
 
-    assert_eq!(stored_since(&js, "CTI", "pg1", 4).await.unwrap(), from(4));
-    assert_eq!(stored_since(&js, "CTI", "pg1", 1).await.unwrap(), from(1));
-    assert!(stored_since(&js, "CTI", "pg1", 7).await.unwrap().is_empty());
     assert_eq!(
-        stored_since(&js, "CTI", "pg2", 8).await.unwrap(),
+        stored_since(&js, "CTI", "pg1", 4, 0).await.unwrap(),
+        from(4)
+    );
+    assert_eq!(
+        stored_since(&js, "CTI", "pg1", 1, 0).await.unwrap(),
+        from(1)
+    );
+    assert!(
+        stored_since(&js, "CTI", "pg1", 7, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        stored_since(&js, "CTI", "pg2", 8, 0).await.unwrap(),
         BTreeMap::from([(8, 6)])
     );
-    assert!(stored_since(&js, "CTI", "pg3", 1).await.unwrap().is_empty());
+    assert!(
+        stored_since(&js, "CTI", "pg3", 1, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Nothing at or below stream sequence `after` is read (here 6: only messages 7 and 8).
+    let all_of = |lo: u64, after: u64| -> BTreeMap<u64, u64> {
+        at.iter()
+            .filter(|(seq, n)| **seq >= lo && **n > after)
+            .map(|(s, n)| (*s, *n))
+            .collect()
+    };
+    assert_eq!(
+        stored_since(&js, "CTI", "pg1", 1, 6).await.unwrap(),
+        all_of(1, 6)
+    );
+    assert_eq!(all_of(1, 6).len(), 2, "4 and 6 only");
 
     // A deleted message is skipped, not an error.
     s.delete_message(at[&5]).await.unwrap();
     let mut want = from(4);
     want.remove(&5);
-    assert_eq!(stored_since(&js, "CTI", "pg1", 4).await.unwrap(), want);
+    assert_eq!(stored_since(&js, "CTI", "pg1", 4, 0).await.unwrap(), want);
 
     // No stream: an error (the publisher tries again later).
-    assert!(stored_since(&js, "NONE", "pg1", 1).await.is_err());
+    assert!(stored_since(&js, "NONE", "pg1", 1, 0).await.is_err());
 }
